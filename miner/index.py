@@ -1,0 +1,161 @@
+"""Repository-wide name resolution, built from the module summaries of one commit.
+
+Answers the two questions rules ask that one file cannot: what does a name used in module M
+refer to (through imports, relative imports, re-exports and module-level aliases), and which
+classes are the repository's own exceptions (bases followed through repository classes until a
+built-in exception is reached).
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import PurePosixPath
+
+from miner.records import ImportBinding, ModuleSummary
+
+_MAX_HOPS = 32
+
+
+@cache
+def builtin_exceptions() -> frozenset[str]:
+    return frozenset(
+        name
+        for name, value in vars(builtins).items()
+        if isinstance(value, type) and issubclass(value, BaseException)
+    )
+
+
+def module_names(paths: Iterable[str]) -> dict[str, str]:
+    """Dotted module name per .py path: packages are found by their `__init__.py` files."""
+    path_set = set(paths)
+    names: dict[str, str] = {}
+    for path in sorted(path_set):
+        pure = PurePosixPath(path)
+        parts = [pure.stem] if pure.name != "__init__.py" else []
+        parent = pure.parent
+        while str(parent) not in ("", ".") and str(parent / "__init__.py") in path_set:
+            parts.insert(0, parent.name)
+            parent = parent.parent
+        if not parts:  # a top-level __init__.py (the repo root is a package)
+            parts = [pure.parent.name or "__init__"]
+        names[path] = ".".join(parts)
+    return names
+
+
+def absolute_module(module: str, binding: ImportBinding, is_package: bool) -> str:
+    """The absolute module an import binding refers to, relative imports resolved."""
+    if binding.level == 0:
+        return binding.module
+    package = module.split(".") if is_package else module.split(".")[:-1]
+    keep = len(package) - (binding.level - 1)
+    base = package[: max(keep, 0)]
+    return ".".join([*base, binding.module] if binding.module else base)
+
+
+def binding_target(module: str, binding: ImportBinding, is_package: bool) -> str:
+    target = absolute_module(module, binding, is_package)
+    if binding.name is None:
+        # `import a.b.c` binds `a`; `import a.b as x` binds x to a.b.
+        return target if binding.local != target.split(".")[0] else binding.local
+    return f"{target}.{binding.name}" if target else binding.name
+
+
+class RepoIndex:
+    """Name resolution over one repository at one commit."""
+
+    def __init__(self, summaries: Mapping[str, ModuleSummary]):
+        self.module_of_path = module_names(summaries)
+        self.summaries: dict[str, ModuleSummary] = {}
+        self.packages: set[str] = set()
+        for path in sorted(summaries):
+            module = self.module_of_path[path]
+            if module in self.summaries:
+                continue  # two files claim one module name: the first path wins
+            self.summaries[module] = summaries[path]
+            if path.endswith("__init__.py"):
+                self.packages.add(module)
+        self.bindings = {m: self._module_bindings(m, s) for m, s in self.summaries.items()}
+        self.classes = {
+            (module, c.qualname): c for module, s in self.summaries.items() for c in s.classes
+        }
+        self._exception_memo: dict[str, bool] = {}
+
+    def _module_bindings(self, module: str, summary: ModuleSummary) -> dict[str, str]:
+        bindings = self.import_bindings(module, summary.imports)
+        for cls in summary.classes:
+            if "." not in cls.qualname:
+                bindings[cls.qualname] = f"{module}.{cls.qualname}"
+        for name, target in summary.aliases.items():
+            head, _, rest = target.partition(".")
+            if name != head:  # `X = X.attr` would loop
+                resolved = bindings.get(head)
+                bindings[name] = f"{resolved}.{rest}".rstrip(".") if resolved else target
+        return bindings
+
+    def import_bindings(self, module: str, imports: Iterable[ImportBinding]) -> dict[str, str]:
+        is_package = module in self.packages
+        return {b.local: binding_target(module, b, is_package) for b in imports}
+
+    def resolve(self, module: str, name: str, local: Mapping[str, str] | None = None) -> str:
+        """Qualified name for a dotted `name` used in `module` (local imports first)."""
+        head, _, rest = name.partition(".")
+        target = (local or {}).get(head) or self.bindings.get(module, {}).get(head)
+        if target is None:
+            return name
+        return f"{target}.{rest}" if rest else target
+
+    def canonical(self, qualified: str) -> str:
+        """Follow re-exports and aliases until the name is where it is defined."""
+        for _ in range(_MAX_HOPS):
+            module, remainder = self._split_module(qualified)
+            if module is None or not remainder:
+                return qualified
+            head, _, rest = remainder.partition(".")
+            if (module, head) in self.classes:
+                return qualified
+            target = self.bindings[module].get(head)
+            if target is None or target == f"{module}.{head}":
+                return qualified
+            qualified = f"{target}.{rest}" if rest else target
+        return qualified
+
+    def _split_module(self, qualified: str) -> tuple[str | None, str]:
+        parts = qualified.split(".")
+        for cut in range(len(parts), 0, -1):
+            candidate = ".".join(parts[:cut])
+            if candidate in self.summaries:
+                return candidate, ".".join(parts[cut:])
+        return None, qualified
+
+    def is_repo_exception(self, qualified: str) -> bool:
+        """True for a repository class whose bases reach a built-in exception."""
+        return self._is_exception(self.canonical(qualified), set())
+
+    def _is_exception(self, qualified: str, visiting: set[str]) -> bool:
+        if qualified in self._exception_memo:
+            return self._exception_memo[qualified]
+        module, class_name = self._split_module(qualified)
+        cls = self.classes.get((module, class_name)) if module else None
+        if cls is None or qualified in visiting:
+            return False
+        visiting.add(qualified)
+        result = False
+        for base in cls.bases:
+            target = self.canonical(self.resolve(module, base))
+            if target in builtin_exceptions() and target == base:
+                result = True  # the base is the builtin itself, not shadowed by a binding
+            elif self._is_exception(target, visiting):
+                result = True
+            if result:
+                break
+        self._exception_memo[qualified] = result
+        return result
+
+    def exception_classes(self) -> list[str]:
+        return sorted(
+            f"{module}.{name}"
+            for module, name in self.classes
+            if self.is_repo_exception(f"{module}.{name}")
+        )
