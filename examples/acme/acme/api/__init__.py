@@ -1,0 +1,1 @@
+"""HTTP layer: request parsing and error mapping; business logic lives in the services."""

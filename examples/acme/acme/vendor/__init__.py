@@ -1,0 +1,1 @@
+"""Third-party code copied in; update with scripts/vendor.sh, never by hand."""
