@@ -1,0 +1,117 @@
+"""Rules → filters: the verdict on each function found in a repository.
+
+Every stage is evaluated (so `miner explain` can show them all); the drop reason is the first
+stage that failed, in the order of `STAGES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from miner.config import MineConfig
+from miner.engine import RuleHit, match_rules
+from miner.exclusions import is_test_function
+from miner.index import RepoIndex
+from miner.quality import docstring_problem, length_problem
+from miner.records import FunctionRecord
+from miner.rules import RulePack
+from miner.scan import RepoScan
+
+STAGES = (
+    "syntax_error",
+    "undocumented",
+    "test",
+    "secret",
+    "short_docstring",
+    "trivial_body",
+    "too_long",
+    "forbid",
+    "no_rule_match",
+)
+
+
+@dataclass
+class Check:
+    stage: str
+    passed: bool
+    detail: str = ""
+
+
+@dataclass
+class Candidate:
+    repo: str
+    commit: str
+    path: str
+    module: str
+    fn: FunctionRecord
+    hits: list[RuleHit]
+    checks: list[Check]
+    drop: str | None = None  # reason, e.g. "short_docstring", "forbid:raw-sql", "duplicate"
+    duplicate_of: str | None = None  # "path::qualname" of the survivor
+    split: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def require(self) -> list[str]:
+        return [h.rule.id for h in self.hits if h.rule.kind == "require"]
+
+    @property
+    def forbid(self) -> list[str]:
+        return [h.rule.id for h in self.hits if h.rule.kind == "forbid"]
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.repo, self.path, self.fn.start_line, self.fn.qualname)
+
+
+def _checks(fn: FunctionRecord, hits: list[RuleHit], config: MineConfig) -> list[Check]:
+    doc = fn.docstring
+    documented = doc is not None
+    secret = ", ".join(f"{s.detector} on line {s.line}: {s.masked}" for s in fn.secrets)
+    short = docstring_problem(doc, config.quality) if documented and not fn.secrets else None
+    too_long = length_problem(fn, doc, config.quality) if documented else None
+    forbid = [h for h in hits if h.rule.kind == "forbid"]
+    require = [h for h in hits if h.rule.kind == "require"]
+    keep_all = config.keep == "all"
+    return [
+        Check("syntax_error", not fn.syntax_error, "ERROR/MISSING node inside" * fn.syntax_error),
+        Check("undocumented", documented),
+        Check("test", not is_test_function(fn.qualname)),
+        Check("secret", not fn.secrets, secret),
+        Check("short_docstring", short is None),
+        Check("trivial_body", not fn.trivial_body),
+        Check("too_long", too_long is None, f"{fn.end_line - fn.start_line + 1} lines"),
+        Check("forbid", keep_all or not forbid, ", ".join(h.rule.id for h in forbid)),
+        Check("no_rule_match", keep_all or bool(require), ", ".join(h.rule.id for h in require)),
+    ]
+
+
+def _drop_reason(checks: list[Check], hits: list[RuleHit]) -> str | None:
+    for check in checks:
+        if not check.passed:
+            if check.stage == "forbid":
+                return "forbid:" + next(h.rule.id for h in hits if h.rule.kind == "forbid")
+            return check.stage
+    return None
+
+
+def judge_repo(
+    scan: RepoScan, index: RepoIndex, pack: RulePack, config: MineConfig
+) -> Iterator[Candidate]:
+    """A candidate per function of the scan, in (path, start_line) order."""
+    for path in sorted(scan.summaries):
+        module = index.module_of_path[path]
+        for fn in sorted(scan.summaries[path].functions, key=lambda f: f.start_line):
+            hits = match_rules(fn, module, pack, index)
+            checks = _checks(fn, hits, config)
+            yield Candidate(
+                repo=scan.name,
+                commit=scan.commit,
+                path=path,
+                module=module,
+                fn=fn,
+                hits=hits,
+                checks=checks,
+                drop=_drop_reason(checks, hits),
+            )

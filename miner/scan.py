@@ -1,0 +1,87 @@
+"""Source → parse: one repository's Python blobs at one commit, as module summaries.
+
+Files excluded by path or size are never read; read blobs that are undecodable or generated
+are counted and dropped; the rest are summarized (secrets found in documented functions are
+withheld right here, so no later step or cache ever holds them).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import tree_sitter as ts
+
+from miner.exclusions import ExclusionConfig, generated_header, path_exclusion
+from miner.parse import UndecodableSource, decode_source, summarize
+from miner.records import ModuleSummary
+from miner.secrets import scan_secrets
+from miner.source import FileEntry
+
+WITHHELD = "<withheld: the function contains a secret>"
+
+
+@dataclass
+class RepoScan:
+    name: str
+    commit: str
+    files_total: int = 0
+    files_parsed: int = 0
+    files_reused: int = 0
+    files_dropped: Counter = field(default_factory=Counter)
+    summaries: dict[str, ModuleSummary] = field(default_factory=dict)  # path -> summary
+
+
+def triage(entry: FileEntry, cfg: ExclusionConfig) -> str | None:
+    """A reason to skip the file without reading it, or None."""
+    reason = path_exclusion(entry.path, cfg)
+    if reason is None and entry.size > cfg.max_file_bytes:
+        reason = "too_large"
+    return reason
+
+
+def summarize_blob(
+    blob: bytes, cfg: ExclusionConfig, queries: Sequence[tuple[str, ts.Query]]
+) -> ModuleSummary | str:
+    """The blob's summary, or the reason it is dropped ("undecodable", "generated")."""
+    try:
+        source = decode_source(blob)
+    except UndecodableSource:
+        return "undecodable"
+    if cfg.generated and generated_header(source[:2048].decode("utf-8", "replace")):
+        return "generated"
+    summary = summarize(source, queries)
+    withhold_secrets(summary)
+    return summary
+
+
+def withhold_secrets(summary: ModuleSummary) -> None:
+    for fn in summary.functions:
+        if fn.docstring is None:
+            continue
+        findings = scan_secrets(fn.code, first_line=fn.start_line)
+        if findings:
+            fn.secrets = findings
+            fn.code = fn.completion = ""
+            fn.docstring = WITHHELD
+
+
+def scan_files(
+    scan: RepoScan,
+    entries: Sequence[FileEntry],
+    read: Callable[[FileEntry], ModuleSummary | str],
+    cfg: ExclusionConfig,
+    tick: Callable[[int], None] = lambda n: None,
+) -> RepoScan:
+    """Triage each entry, then summarize the survivors with `read` (which may use a cache)."""
+    scan.files_total = len(entries)
+    for entry in entries:
+        reason = triage(entry, cfg)
+        outcome = read(entry) if reason is None else reason
+        if isinstance(outcome, str):
+            scan.files_dropped[outcome] += 1
+        else:
+            scan.summaries[entry.path] = outcome
+        tick(entry.size)
+    return scan
