@@ -81,10 +81,3 @@ def merge_customers(keep_id, drop_id):
             move(table)
         dbw.execute("DELETE FROM customers WHERE id = ?", (drop_id,))
 
-
-def lifetime_value_cents(customer_id):
-    return dbw.query_one(
-        "SELECT COALESCE(SUM(amount_cents - refunded_cents), 0) AS value FROM payments"
-        " JOIN orders ON orders.id = payments.order_id WHERE orders.customer_id = ?",
-        (customer_id,),
-    )["value"]

@@ -20,13 +20,6 @@ def get_payment(payment_id):
     return payment
 
 
-def payments_for_order(order_id):
-    """List every payment attempt of an order, oldest first."""
-    return db_wrapper.query(
-        "SELECT * FROM payments WHERE order_id = ? ORDER BY created_at", (order_id,)
-    )
-
-
 def capture_payment(payment_id):
     """Capture an authorised payment and mark its order as paid.
 
