@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract_p = commands.add_parser("extract", help="every function found, as JSONL")
     _add_common(extract_p)
     extract_p.add_argument("--out", required=True, type=Path, metavar="FILE")
+    add_settings_flags(extract_p)
 
     explain_p = commands.add_parser("explain", help="every stage's verdict on one function")
     _add_common(explain_p, many=False)
