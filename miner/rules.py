@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import tree_sitter as ts
 
-from miner.parse import language
+from miner.parse import QuerySet, compile_query_set, language
 
 MATCHERS = ("calls", "raises", "query")
 KEYS = {"id", "description", "kind", *MATCHERS}
@@ -46,14 +46,14 @@ class Rule:
 class RulePack:
     rules: list[Rule]
     fingerprint: str
-    queries: dict[str, ts.Query] = field(default_factory=dict)
 
     @property
     def ids(self) -> list[str]:
         return [rule.id for rule in self.rules]
 
-    def query_rules(self) -> list[tuple[str, ts.Query]]:
-        return sorted(self.queries.items())
+    def query_rules(self) -> QuerySet:
+        """The query rules compiled with the summary patterns, for `parse.summarize`."""
+        return compile_query_set(tuple((r.id, r.query) for r in self.rules if r.query))
 
 
 def default_rule_files() -> list[Path]:
@@ -82,7 +82,6 @@ def load_rules(paths: list[str | Path] | None = None) -> RulePack:
     files = _rule_files(list(paths)) if paths else default_rule_files()
     digest = hashlib.sha256()
     rules: list[Rule] = []
-    queries: dict[str, ts.Query] = {}
     seen: dict[str, str] = {}
     for file in files:
         data = file.read_bytes()
@@ -103,11 +102,11 @@ def load_rules(paths: list[str | Path] | None = None) -> RulePack:
                 raise RuleError(f"{file}: rule {rule.id!r}: id already defined in {seen[rule.id]}")
             seen[rule.id] = str(file)
             if rule.query:
-                queries[rule.id] = _compile_query(rule)
+                _check_query(rule)
             rules.append(rule)
     if not rules:
         raise RuleError(f"{', '.join(map(str, files))}: no rules defined")
-    return RulePack(rules=rules, fingerprint=digest.hexdigest()[:16], queries=queries)
+    return RulePack(rules=rules, fingerprint=digest.hexdigest()[:16])
 
 
 def _parse_rule(file: Path, index: int, table: dict) -> Rule:
@@ -147,7 +146,7 @@ def _parse_rule(file: Path, index: int, table: dict) -> Rule:
     return Rule(**common, **{matcher: tuple(value)})
 
 
-def _compile_query(rule: Rule) -> ts.Query:
+def _check_query(rule: Rule) -> None:
     try:
         query = ts.Query(language(), rule.query)
     except (ts.QueryError, ValueError) as err:
@@ -156,4 +155,3 @@ def _compile_query(rule: Rule) -> ts.Query:
     names = {query.capture_name(i) for i in range(query.capture_count)}
     if "match" not in names:
         raise RuleError(f"{rule.source}: rule {rule.id!r}: query captures no @match")
-    return query
