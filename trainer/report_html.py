@@ -16,6 +16,11 @@ from trainer.eval_table import LABELS, format_delta, format_value
 # Fixed per model label so base and tuned keep their colour in every chart and badge.
 _COLOURS = {"base": "#9aa5b1", "tuned": "#2f6fdf"}
 _FALLBACK_COLOUR = "#7b4fd0"
+_CHART_NOTE = (
+    '<p class="meta">Per require rule: of the examples whose reference matched the rule, the '
+    "share whose generation matched it too. Last group: generations that parse, match every "
+    "rule their reference matched and no forbid rule.</p>"
+)
 _NO_RULE = '<span class="badge">no require rule</span>'
 
 _CSS = """
@@ -201,7 +206,7 @@ def render(report: dict[str, Any]) -> str:
         f"split <code>{escape(config['split'])}</code> · "
         f"max {config['max_new_tokens']} new tokens</p>"
         f"<h2>Aggregates</h2>{_aggregates_table(report)}"
-        f"<h2>House style per rule</h2>{_rule_chart(report)}"
+        f"<h2>House style per rule</h2>{_CHART_NOTE}{_rule_chart(report)}"
         f"<h2>Examples ({len(report['examples'])})</h2>{examples}"
         "</body></html>\n"
     )
