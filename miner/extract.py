@@ -40,4 +40,5 @@ def extract_records(config: MineConfig, pack: RulePack, failures: dict[str, str]
                     "docstring": fn.docstring,
                     "rules": [hit.rule.id for hit in match_rules(fn, module, pack, index)],
                     "syntax_error": fn.syntax_error,
+                    "secret": bool(fn.secrets),  # docstring withheld: it never leaves the miner
                 }
