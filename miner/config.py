@@ -17,7 +17,7 @@ class ConfigError(ValueError):
 @dataclass
 class RepoSpec:
     name: str
-    path: str  # local work tree or bare repo (a mirror, for url repos)
+    path: str  # local work tree or bare repo; "" for url repos, which are read from a mirror
     ref: str = "HEAD"
     url: str | None = None
 
@@ -25,7 +25,7 @@ class RepoSpec:
 @dataclass
 class MineConfig:
     repos: list[RepoSpec] = field(default_factory=list)
-    out: Path = Path("out")
+    out: Path | None = None  # required to write; `explain` mines without writing
     rules: list[str] = field(default_factory=list)  # empty: the default pack
     keep: str = "matched"  # "matched" | "all"
     validation_fraction: float = 0.1
@@ -33,6 +33,24 @@ class MineConfig:
     quality: QualityConfig = field(default_factory=QualityConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
     progress: bool = True  # shown only when stderr is a terminal
+    state: Path | None = None  # per-repository caches; None: OUT/state
+    cache_dir: Path | None = None  # mirrors of url repos; None: STATE/mirrors
+    full: bool = False  # ignore the caches (and refill them)
+
+    def out_dir(self) -> Path:
+        if self.out is None:
+            raise ConfigError("out: no output dir given (--out DIR, or out in miner.toml)")
+        return Path(self.out)
+
+    def state_dir(self) -> Path:
+        return self.state if self.state is not None else self.out_dir() / "state"
+
+    def mirror_dir(self) -> Path:
+        return self.cache_dir if self.cache_dir is not None else self.state_dir() / "mirrors"
+
+    def source_path(self, spec: RepoSpec) -> str:
+        """Where the repository is read: its path, or its mirror for a url repo."""
+        return str(self.mirror_dir() / f"{spec.name}.git") if spec.url else spec.path
 
     def validate(self) -> None:
         if self.keep not in ("matched", "all"):
@@ -47,6 +65,10 @@ class MineConfig:
             raise ConfigError(f"repos: name {duplicates[0]!r} is used twice; names must differ")
         if not self.repos:
             raise ConfigError("repos: no repository given")
+        for name in names:
+            # Names become file names: STATE/<name>.sqlite, mirrors/<name>.git.
+            if not name or name in (".", "..") or "/" in name or "\0" in name:
+                raise ConfigError(f"repos: name {name!r} cannot be used as a file name")
 
 
 def repo_name(path: str) -> str:

@@ -6,8 +6,11 @@ import hashlib
 import json
 import os
 import re
+import sys
 import tempfile
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from miner.index import RepoIndex
@@ -78,6 +81,17 @@ def repo_scope(index: RepoIndex, modules: Iterable[str]) -> dict:
     }
 
 
+PAUSE_ENV = "HOUSESTYLE_TEST_PAUSE_AT"
+
+
+def pause_point(stage: str) -> None:
+    """Crash-test hook: with HOUSESTYLE_TEST_PAUSE_AT=<stage> the run says so on stderr and
+    sleeps there, so a test can SIGKILL it at exactly that point."""
+    if os.environ.get(PAUSE_ENV) == stage:
+        print(f"miner: paused at {stage}", file=sys.stderr, flush=True)
+        time.sleep(600)
+
+
 def atomic_write(path: Path, chunks: Iterable[str]) -> None:
     """Write to a temp file beside `path`, fsync, rename: readers see old or new, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -88,6 +102,7 @@ def atomic_write(path: Path, chunks: Iterable[str]) -> None:
                 handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
+        pause_point(f"write:{path.name}")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -99,9 +114,52 @@ def atomic_write(path: Path, chunks: Iterable[str]) -> None:
         os.close(dir_fd)
 
 
+def remove_stale_temps(out: Path) -> None:
+    """Delete temp files of writes a killed run left behind (call only under OUT's lock)."""
+    for name in ("pairs.jsonl", "scopes.json", "manifest.json"):
+        for tmp in out.glob(f".{name}.*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+
 def write_jsonl(path: Path, records: Iterable[dict]) -> None:
     atomic_write(path, (json.dumps(r, ensure_ascii=False, sort_keys=False) + "\n" for r in records))
 
 
 def write_json(path: Path, data: dict) -> None:
     atomic_write(path, [json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"])
+
+
+@dataclass
+class PreviousRun:
+    """What the last run left in OUT: the base of the delta and of a failed repo's carry-over."""
+
+    pairs: dict[str, list[dict]] = field(default_factory=dict)  # repo -> its pairs, in order
+    scopes: dict = field(default_factory=dict)
+    manifest: dict = field(default_factory=dict)
+
+
+def _load(path: Path, parse) -> object | None:
+    if not path.exists():
+        return None
+    try:
+        return parse(path.read_text(encoding="utf-8"))
+    except (ValueError, KeyError, TypeError, OSError) as err:
+        # Only a hand-edited file gets here (writes are atomic): start over from nothing.
+        print(f"miner: warning: {path}: unreadable, ignored: {err}", file=sys.stderr)
+        return None
+
+
+def _pairs_by_repo(text: str) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for line in text.splitlines():
+        record = json.loads(line)
+        grouped.setdefault(record["repo"], []).append(record)
+    return grouped
+
+
+def read_previous(out: Path) -> PreviousRun:
+    previous = PreviousRun()
+    previous.pairs = _load(out / "pairs.jsonl", _pairs_by_repo) or {}
+    previous.scopes = _load(out / "scopes.json", json.loads) or {}
+    previous.manifest = _load(out / "manifest.json", json.loads) or {}
+    return previous

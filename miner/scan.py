@@ -7,15 +7,20 @@ withheld right here, so no later step or cache ever holds them).
 
 from __future__ import annotations
 
+import hashlib
+import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
 
-import tree_sitter as ts
-
+from miner import exclusions, parse, records, secrets
 from miner.exclusions import ExclusionConfig, generated_header, path_exclusion
-from miner.parse import UndecodableSource, decode_source, summarize
+from miner.parse import QuerySet, UndecodableSource, decode_source, summarize
 from miner.records import ModuleSummary
+from miner.rules import RulePack
 from miner.secrets import scan_secrets
 from miner.source import FileEntry
 
@@ -27,10 +32,28 @@ class RepoScan:
     name: str
     commit: str
     files_total: int = 0
+    files_listed: int = 0  # entries listed from git; 0 when the state knew the commit's files
     files_parsed: int = 0
     files_reused: int = 0
     files_dropped: Counter = field(default_factory=Counter)
     summaries: dict[str, ModuleSummary] = field(default_factory=dict)  # path -> summary
+
+
+@cache
+def _code_fingerprint() -> str:
+    """The code a summary comes from. Hashing the sources, rather than trusting a version
+    constant alone, means an edited detector or parser can never be served stale results."""
+    digest = hashlib.sha256(f"{parse.EXTRACTOR_VERSION}\0{version('detect-secrets')}".encode())
+    for module in (parse, records, secrets, exclusions, sys.modules[__name__]):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def summary_key(pack: RulePack, cfg: ExclusionConfig) -> str:
+    """Cache key of a blob's summary: everything but the blob's bytes that shapes it."""
+    queries = sorted((rule.id, rule.query) for rule in pack.rules if rule.query)
+    material = repr((_code_fingerprint(), queries, cfg.generated))
+    return hashlib.sha256(material.encode()).hexdigest()[:32]
 
 
 def triage(entry: FileEntry, cfg: ExclusionConfig) -> str | None:
@@ -42,7 +65,7 @@ def triage(entry: FileEntry, cfg: ExclusionConfig) -> str | None:
 
 
 def summarize_blob(
-    blob: bytes, cfg: ExclusionConfig, queries: Sequence[tuple[str, ts.Query]]
+    blob: bytes, cfg: ExclusionConfig, queries: QuerySet
 ) -> ModuleSummary | str:
     """The blob's summary, or the reason it is dropped ("undecodable", "generated")."""
     try:
