@@ -10,7 +10,7 @@ import argparse
 import dataclasses
 from typing import Any
 
-from miner.config import MineConfig
+from miner.config import ConfigError, MineConfig
 
 # Which nested settings become flags, and the prefix their flags get.
 SECTIONS = {"exclusions": "", "quality": "", "dedup": "dedup-"}
@@ -58,11 +58,33 @@ def apply_settings_flags(config: MineConfig, args: argparse.Namespace) -> MineCo
     return config
 
 
+def checked_value(where: str, value: Any, default: Any) -> Any:
+    """`value` when it has the type of `default` (an int is a fine float), else ConfigError."""
+    if isinstance(default, bool):
+        ok, expected = isinstance(value, bool), "true or false"
+    elif isinstance(default, int):
+        ok, expected = isinstance(value, int) and not isinstance(value, bool), "an integer"
+    elif isinstance(default, float):
+        ok, expected = isinstance(value, int | float) and not isinstance(value, bool), "a number"
+        value = float(value) if ok else value
+    elif isinstance(default, list):
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        expected = "a list of strings"
+    else:
+        ok, expected = isinstance(value, str), "a string"
+    if not ok:
+        raise ConfigError(f"{where}: must be {expected}, not {value!r}")
+    return value
+
+
 def settings_from_mapping(config: MineConfig, section: str, values: dict[str, Any]) -> None:
-    """Fill one section from a TOML table; unknown keys raise KeyError naming the key."""
+    """Fill one section from a TOML table; an unknown key or a wrong type is a ConfigError."""
+    if not isinstance(values, dict):
+        raise ConfigError(f"{section}: must be a table ([{section}])")
     target = getattr(config, section)
     known = {f.name for f in dataclasses.fields(target)}
     for key, value in values.items():
         if key not in known:
-            raise KeyError(f"{section}.{key}")
-        setattr(target, key, value)
+            raise ConfigError(f"unknown key '{section}.{key}'")
+        default = getattr(target, key)
+        setattr(target, key, checked_value(f"{section}.{key}", value, default))
