@@ -1,4 +1,11 @@
-"""The miner as a pipeline: source → parse → rules → filters → dedup → split → write."""
+"""The miner as a pipeline: source → parse → rules → filters → dedup → split → write.
+
+Mining into OUT is incremental: each repository's state (`<state>/<repo>.sqlite`) caches its
+summaries by blob and its last commit's file list, so only blobs not seen before are read and
+parsed, and a repository whose commit did not move is not read at all. Everything that depends
+on more than one file (name resolution, verdicts, dedup, split) is recomputed from the
+summaries on every run, which is what makes the result byte-identical to `--full`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import git
 from tqdm import tqdm
 
 from miner import __version__
@@ -16,10 +24,36 @@ from miner.config import MineConfig, RepoSpec
 from miner.dedup import find_duplicates
 from miner.index import RepoIndex
 from miner.judge import Candidate, judge_repo
-from miner.output import pair_record, repo_scope, split_of, write_json, write_jsonl
+from miner.lock import output_lock
+from miner.output import (
+    PreviousRun,
+    pair_record,
+    pause_point,
+    read_previous,
+    remove_stale_temps,
+    repo_scope,
+    split_of,
+    write_json,
+    write_jsonl,
+)
+from miner.remote import mask_url, sync_mirror
 from miner.rules import RulePack, load_rules
-from miner.scan import RepoScan, scan_files, summarize_blob
-from miner.source import SourceError, list_python_files, open_repo, read_blob, resolve_commit
+from miner.scan import RepoScan, scan_files, summarize_blob, summary_key
+from miner.source import (
+    FileEntry,
+    SourceError,
+    list_python_files,
+    open_repo,
+    read_blob,
+    resolve_commit,
+)
+from miner.state import Outcome, RepoState, decode_outcome
+
+# The only manifest keys in which an incremental run differs from a `--full` run on the same
+# commits and the same previous outputs: when it ran, and how much work the state saved
+# (per repository and in the total).
+RUN_KEYS = ("started_at", "finished_at", "seconds")
+REUSE_KEYS = ("files_listed", "files_parsed", "files_reused")
 
 
 @dataclass
@@ -33,6 +67,7 @@ class RepoResult:
 class MineResult:
     repos: dict[str, RepoResult] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)  # repo name -> one-line error
+    carried: dict[str, list[dict]] = field(default_factory=dict)  # failed repo -> kept pairs
     manifest: dict = field(default_factory=dict)
     pairs: list[dict] = field(default_factory=list)
 
@@ -44,26 +79,55 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def scan_repo(spec: RepoSpec, config: MineConfig, pack: RulePack) -> RepoScan:
-    """Source and parse steps for one repository."""
-    with open_repo(spec.path) as repo:
+def scan_repo(
+    spec: RepoSpec, config: MineConfig, pack: RulePack, state: RepoState | None = None
+) -> RepoScan:
+    """Source and parse steps for one repository; with a state, only unseen blobs are read."""
+    key = summary_key(pack, config.exclusions)
+    cached = state is not None and not config.full
+    with open_repo(config.source_path(spec)) as repo:
         commit = resolve_commit(repo, spec.ref)
-        entries = list_python_files(repo, commit)
         scan = RepoScan(name=spec.name, commit=commit)
+        entries = state.tree(commit) if cached else None
+        if entries is None:
+            entries = list_python_files(repo, commit)
+            scan.files_listed = len(entries)
+        known = state.outcomes(key) if cached else {}
+        fresh: dict[str, Outcome] = {}
         queries = pack.query_rules()
 
-        def read(entry):
+        def read(entry: FileEntry):
+            if entry.blob in known:
+                scan.files_reused += 1
+                return decode_outcome(known[entry.blob])
             scan.files_parsed += 1
-            return summarize_blob(read_blob(repo, entry.blob), config.exclusions, queries)
+            pause_point("parse")
+            outcome = summarize_blob(_read_blob(repo, entry), config.exclusions, queries)
+            fresh[entry.blob] = outcome
+            return outcome
 
         show = config.progress and sys.stderr.isatty()
         total = sum(e.size for e in entries)
         with tqdm(total=total, unit="B", unit_scale=True, desc=spec.name, disable=not show) as bar:
-            return scan_files(scan, entries, read, config.exclusions, bar.update)
+            scan_files(scan, entries, read, config.exclusions, bar.update)
+    if state is not None:
+        state.save(commit, entries, fresh, key)
+    return scan
 
 
-def mine_repo(spec: RepoSpec, config: MineConfig, pack: RulePack) -> RepoResult:
-    scan = scan_repo(spec, config, pack)
+def _read_blob(repo: git.Repo, entry: FileEntry) -> bytes:
+    try:
+        return read_blob(repo, entry.blob)
+    except (git.GitError, ValueError, OSError) as err:
+        detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        where = f"{repo.git_dir}: cannot read {entry.path} ({entry.blob})"
+        raise SourceError(f"{where}: {detail}") from None
+
+
+def mine_repo(
+    spec: RepoSpec, config: MineConfig, pack: RulePack, state: RepoState | None = None
+) -> RepoResult:
+    scan = scan_repo(spec, config, pack, state)
     index = RepoIndex(scan.summaries)
     return RepoResult(scan, index, list(judge_repo(scan, index, pack, config)))
 
@@ -84,10 +148,11 @@ def repo_manifest(result: RepoResult, spec: RepoSpec) -> dict:
     kept = [c for c in candidates if c.drop is None]
     documented = [c for c in candidates if c.fn.docstring is not None]
     return {
-        "path": spec.url or spec.path,
+        "path": mask_url(spec.url) if spec.url else spec.path,
         "ref": spec.ref,
         "commit": result.scan.commit,
         "files_total": result.scan.files_total,
+        "files_listed": result.scan.files_listed,
         "files_parsed": result.scan.files_parsed,
         "files_reused": result.scan.files_reused,
         "files_dropped": dict(sorted(result.scan.files_dropped.items())),
@@ -114,17 +179,65 @@ def _total(repos: dict[str, dict]) -> dict:
     return {k: dict(sorted(v.items())) if isinstance(v, dict) else v for k, v in total.items()}
 
 
+def _delta(previous: list[dict], current: list[dict]) -> dict[str, int]:
+    before, after = {p["id"] for p in previous}, {p["id"] for p in current}
+    return {
+        "pairs_added": len(after - before),
+        "pairs_removed": len(before - after),
+        "pairs_unchanged": len(after & before),
+    }
+
+
+def _failed_manifest(spec: RepoSpec, error: str, previous: dict, carried: int) -> dict:
+    """The failed repository's previous entry (what its carried pairs came from), marked."""
+    entry = dict(previous) or {"path": mask_url(spec.url) if spec.url else spec.path}
+    entry.update({"ref": spec.ref, "failed": error, "files_listed": 0, "files_parsed": 0})
+    entry.update({"files_reused": 0, "pairs_added": 0, "pairs_removed": 0})
+    entry["pairs_unchanged"] = carried
+    return entry
+
+
+def _mine_one(
+    spec: RepoSpec, config: MineConfig, pack: RulePack, state_dir: Path | None
+) -> RepoResult:
+    if spec.url and state_dir is not None:
+        sync_mirror(spec.url, Path(config.source_path(spec)))
+    if state_dir is None:
+        return mine_repo(spec, config, pack)
+    state = RepoState(state_dir / f"{spec.name}.sqlite")
+    try:
+        return mine_repo(spec, config, pack, state)
+    finally:
+        state.close()
+
+
 def mine(config: MineConfig, pack: RulePack | None = None, write: bool = True) -> MineResult:
-    """Run the whole pipeline; a failing repository is reported, the others still mined."""
+    """Run the whole pipeline; a failing repository is reported, the others still mined.
+
+    With `write`, the run holds OUT's lock, uses and refreshes the per-repository state, and
+    a repository that fails keeps the pairs it had in the previous pairs.jsonl.
+    """
     config.validate()
     pack = pack or load_rules(config.rules)
+    if not write:
+        return _mine(config, pack, None)
+    out = config.out_dir()
+    with output_lock(out):
+        remove_stale_temps(out)
+        return _mine(config, pack, out)
+
+
+def _mine(config: MineConfig, pack: RulePack, out: Path | None) -> MineResult:
     started, clock = _now(), time.perf_counter()
     result = MineResult()
+    previous = read_previous(out) if out is not None else PreviousRun()
+    state_dir = config.state_dir() if out is not None else None
     for spec in config.repos:
         try:
-            result.repos[spec.name] = mine_repo(spec, config, pack)
+            result.repos[spec.name] = _mine_one(spec, config, pack, state_dir)
         except SourceError as err:
             result.failures[spec.name] = str(err)
+            result.carried[spec.name] = previous.pairs.get(spec.name, [])
     candidates = result.candidates()
     deduplicate(candidates, config)
     for c in candidates:
@@ -136,9 +249,22 @@ def mine(config: MineConfig, pack: RulePack | None = None, write: bool = True) -
         for name, r in result.repos.items()
         for path, summary in r.scan.summaries.items()
     }
-    result.pairs = [pair_record(c, imports[(c.repo, c.path)]) for c in kept]
-    specs = {spec.name: spec for spec in config.repos}
-    repos = {name: repo_manifest(r, specs[name]) for name, r in result.repos.items()}
+    fresh = [pair_record(c, imports[(c.repo, c.path)]) for c in kept]
+    carried = [p for pairs in result.carried.values() for p in pairs]
+    result.pairs = sorted(fresh + carried, key=_pair_order)
+    by_repo: dict[str, list[dict]] = {}
+    for pair in result.pairs:
+        by_repo.setdefault(pair["repo"], []).append(pair)
+    repos: dict[str, dict] = {}
+    for spec in config.repos:
+        before = previous.pairs.get(spec.name, [])
+        if spec.name in result.repos:
+            entry = repo_manifest(result.repos[spec.name], spec)
+            entry.update(_delta(before, by_repo.get(spec.name, [])))
+        else:
+            old = previous.manifest.get("repos", {}).get(spec.name, {})
+            entry = _failed_manifest(spec, result.failures[spec.name], old, len(before))
+        repos[spec.name] = entry
     result.manifest = {
         "tool": "housestyle-miner",
         "version": __version__,
@@ -157,13 +283,21 @@ def mine(config: MineConfig, pack: RulePack | None = None, write: bool = True) -
         "failures": result.failures,
         "total": _total(repos),
     }
-    if write:
+    if out is not None:
         scopes = {
             name: repo_scope(r.index, (c.module for c in kept if c.repo == name))
             for name, r in result.repos.items()
         }
-        out = Path(config.out)
+        for name in result.failures:
+            if name in previous.scopes:
+                scopes[name] = previous.scopes[name]
+        # Pairs first and the manifest last: a run killed in between leaves every file whole,
+        # and the next run recomputes all of them.
         write_jsonl(out / "pairs.jsonl", result.pairs)
         write_json(out / "scopes.json", scopes)
         write_json(out / "manifest.json", result.manifest)
     return result
+
+
+def _pair_order(pair: dict) -> tuple:
+    return (pair["repo"], pair["path"], pair["start_line"], pair["qualname"])
