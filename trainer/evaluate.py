@@ -22,8 +22,17 @@ import datasets
 import torch
 from transformers.utils import logging as hf_logging
 
-from trainer.data import DataError, check_template, format_prompt, load_pairs, pairs_file
-from trainer.eval_score import StyleCheck, aggregate, difference, score_generation
+from miner.rules import RuleError
+from miner.style import StyleChecker
+from trainer.data import (
+    DEFAULT_PROMPT_TEMPLATE,
+    DataError,
+    check_template,
+    format_prompt,
+    load_pairs,
+    pairs_file,
+)
+from trainer.eval_score import aggregate, difference, score_generation
 from trainer.eval_table import render_table
 
 SPLITS = ("train", "validation")
@@ -78,29 +87,32 @@ def parse_args(argv: list[str]) -> EvalConfig:
     return EvalConfig(**vars(_parser().parse_args(argv)))
 
 
+def _check_model(flag: str, value: str) -> None:
+    path = Path(value).expanduser()
+    if path.exists():
+        if not any((path / name).is_file() for name in ("config.json", "adapter_config.json")):
+            raise EvalError(f"{flag} {value}: no config.json there (not a saved model)")
+        return
+    # A hub id is "name" or "org/name"; anything else that does not exist is a mistyped path.
+    if flag == "--adapter" or value.startswith((".", "/", "~")) or value.count("/") > 1:
+        raise EvalError(f"{flag} {value}: path does not exist")
+
+
 def _check(config: EvalConfig) -> None:
-    for flag, value in (
+    for flag, number in (
         ("--limit", config.limit),
         ("--max-new-tokens", config.max_new_tokens),
         ("--batch-size", config.batch_size),
     ):
-        if value is not None and value < 1:
-            raise EvalError(f"{flag} must be at least 1, got {value}")
+        if number is not None and number < 1:
+            raise EvalError(f"{flag} must be at least 1, got {number}")
     for flag, value in (
         ("--model", config.model),
         ("--adapter", config.adapter),
         ("--base", config.base),
     ):
-        path = Path(value).expanduser() if value else None
-        if (
-            path
-            and path.exists()
-            and not (path / "config.json").is_file()
-            and not (path / "adapter_config.json").is_file()
-        ):
-            raise EvalError(f"{flag} {value}: directory holds no config.json (not a saved model)")
-    if config.adapter and not Path(config.adapter).is_dir():
-        raise EvalError(f"--adapter {config.adapter}: directory not found")
+        if value:
+            _check_model(flag, value)
 
 
 def _template(config: EvalConfig) -> str:
@@ -118,8 +130,6 @@ def _template(config: EvalConfig) -> str:
                     ) from None
                 break
     if template is None:
-        from trainer.data import DEFAULT_PROMPT_TEMPLATE
-
         template = DEFAULT_PROMPT_TEMPLATE
     try:
         check_template(template)
@@ -136,16 +146,34 @@ def _rows(config: EvalConfig) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
-def _checker(config: EvalConfig) -> StyleCheck:
-    from miner.style import StyleChecker  # the miner is only needed once there is data
-
+def _checker(config: EvalConfig, rows: list[dict[str, Any]]) -> StyleChecker:
     directory = pairs_file(config.data).parent
     if not (directory / "scopes.json").is_file():
         raise EvalError(
             f"{directory / 'scopes.json'}: not found (written by `miner mine`; it holds the "
             "repository scopes house style is checked in)"
         )
-    return StyleChecker.from_output_dir(directory, rule_paths=config.rules or None)
+    try:
+        checker = StyleChecker.from_output_dir(directory, rule_paths=config.rules or None)
+    except RuleError as exc:
+        raise EvalError(f"--rules: {exc}") from None
+    unscoped = sorted(
+        {(row["repo"], row["module"]) for row in rows}
+        - {
+            (repo, module)
+            for repo, scope in checker.scopes.items()
+            for module in scope.get("modules", {})
+        }
+    )
+    if unscoped:
+        # Judged without the module's imports, even the reference may miss its rules.
+        repo, module = unscoped[0]
+        print(
+            f"trainer eval: warning: {directory / 'scopes.json'}: no scope for {len(unscoped)} "
+            f"module(s), e.g. {module} of repository {repo}; their rules may not resolve",
+            file=sys.stderr,
+        )
+    return checker
 
 
 def _generate(
@@ -205,7 +233,7 @@ def evaluate(config: EvalConfig) -> dict[str, Any]:
     _check(config)
     template = _template(config)
     rows = _rows(config)
-    checker = _checker(config)
+    checker = _checker(config, rows)
     prompts = [format_prompt(row, template) for row in rows]
     # Base first: the report reads left to right as reference, base, tuned.
     runs = [("base", config.base, None)] if config.base else []
