@@ -137,6 +137,11 @@ def test_cli_errors_name_the_problem_in_one_line(fixture, tmp_path, capsys):
     assert f"{empty}: no pairs" in run(
         "--data", str(empty), "--model", str(model), "--output-dir", out
     )
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(json.dumps(pairs[0]) + "\n{not json\n")
+    assert f"{broken}: not readable as JSON lines: JSON parse error" in run(
+        "--data", str(broken), "--model", str(model), "--output-dir", out
+    )
     bare = tmp_path / "bare.jsonl"
     bare.write_text("".join(json.dumps({"docstring": p["docstring"]}) + "\n" for p in pairs))
     assert f"{bare}: pairs lack column(s) prompt, completion" in run(

@@ -51,6 +51,7 @@ def test_full_finetune_memorises_pairs_and_stops_at_eos(tiny, tmp_path, capsys):
     summary = json.loads((out / "training_summary.json").read_text())
     assert summary["method"] == "full" and summary["data"]["used"] == {"train": 12, "validation": 0}
     assert summary["steps"] == 120 and summary["loss"]["eval"] == []
+    assert summary["best_checkpoint"] is None and summary["weights"] == "last"
     train_loss = [p["loss"] for p in summary["loss"]["train"]]
     assert len(train_loss) == 120 and train_loss[-1] < 0.1 < 5 < train_loss[0]
     assert summary["tokens_per_second"] > 0 and summary["hyperparameters"]["bf16"] is False
@@ -94,7 +95,8 @@ def test_lora_trains_only_the_adapter_and_reloads(tiny, tmp_path):
     dropped = summary["data"]["dropped_over_max_length"]
     assert summary["data"]["used"]["train"] == 10 - dropped["train"] and dropped["train"] > 0
     assert [p["epoch"] for p in summary["loss"]["eval"]] == [1.0, 2.0]
-    assert summary["best_checkpoint"] and summary["hyperparameters"]["learning_rate"] == 1e-2
+    assert summary["best_checkpoint"] and summary["weights"] == "best"
+    assert summary["hyperparameters"]["learning_rate"] == 1e-2
     assert summary["merged_dir"] == str(out / "merged")
     card = (out / "README.md").read_text()
     assert f"base_model: {tiny}" in card and "LoRA adapter (r=16, alpha=32" in card
@@ -104,7 +106,7 @@ def test_resume_continues_from_the_last_checkpoint_with_packing(tiny, tmp_path):
     data = write_pairs(tmp_path / "mined", make_pairs(validation=2)).parent
     config = TrainConfig(
         data=str(data), model=str(tiny), output_dir=str(tmp_path / "out"), packing=True,
-        max_steps=2, eval_steps=1, batch_size=2, save_total_limit=5,
+        max_steps=2, eval_steps=1, batch_size=2, save_total_limit=5, load_best=False,
     )  # fmt: skip
     train(config)
     assert sorted(p.name for p in (tmp_path / "out").glob("checkpoint-*")) == [
@@ -113,6 +115,6 @@ def test_resume_continues_from_the_last_checkpoint_with_packing(tiny, tmp_path):
     config.max_steps, config.resume = 3, True
     train(config)
     summary = json.loads((tmp_path / "out" / "training_summary.json").read_text())
-    assert summary["steps"] == 3
+    assert summary["steps"] == 3 and summary["weights"] == "last" and summary["best_checkpoint"]
     # Only the resumed step ran in this session; the history before it comes from the checkpoint.
     assert [p["step"] for p in summary["loss"]["eval"]] == [1, 2, 3]

@@ -54,6 +54,9 @@ class TrainConfig:
         3, "evaluations without improvement before stopping (0 or none: never stop early)"
     )
     save_total_limit: int = _opt(2, "checkpoints kept on disk, the best one always among them")
+    load_best: bool = _opt(
+        True, "end with the weights of the best checkpoint by validation loss, not the last"
+    )
     logging_steps: int = _opt(1, "log train loss every N steps")
     resume: bool = _opt(False, "resume from the last checkpoint in output_dir")
     merge: bool = _opt(False, "also write LoRA-merged full weights to output_dir/merged")

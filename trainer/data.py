@@ -3,6 +3,8 @@
 The prompt is rendered from a template so that `trainer.evaluate` can build the very same prompt
 at generation time. Pairs too long for `max_length` are dropped here, before TRL sees them:
 TRL would truncate them, cutting off the EOS and teaching the model never to stop.
+Derived datasets stay in memory: mined data sets are small, and every process of a distributed
+run prepares its own copy without racing the others for the same cache files.
 """
 
 from __future__ import annotations
@@ -51,8 +53,9 @@ def load_pairs(path: str | Path) -> DatasetDict:
         raise DataError(f"{file}: no pairs (the file is empty)")
     try:
         rows = load_dataset("json", data_files=str(file), split="train")
-    except Exception as exc:  # datasets wraps JSON errors in several exception types
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    except Exception as exc:  # datasets wraps the parser's error ("... in row N") in its own
+        cause = str(exc.__cause__ or exc).strip()
+        reason = cause.splitlines()[0] if cause else type(exc).__name__
         raise DataError(f"{file}: not readable as JSON lines: {reason}") from exc
     if len(rows) == 0:
         raise DataError(f"{file}: no pairs (the file is empty)")
@@ -62,8 +65,12 @@ def load_pairs(path: str | Path) -> DatasetDict:
     if "split" not in rows.column_names:
         return DatasetDict(train=rows, validation=rows.select([]))
     return DatasetDict(
-        train=rows.filter(lambda s: s == "train", input_columns="split"),
-        validation=rows.filter(lambda s: s == "validation", input_columns="split"),
+        {
+            split: rows.filter(
+                lambda s, want=split: s == want, input_columns="split", keep_in_memory=True
+            )
+            for split in ("train", "validation")
+        }
     )
 
 
@@ -91,7 +98,7 @@ def _to_prompt_completion(rows: Dataset, template: str) -> Dataset:
     return rows.map(
         lambda row: {"prompt": format_prompt(row, template), "completion": row["completion"]},
         remove_columns=[c for c in rows.column_names if c not in REQUIRED_COLUMNS],
-        desc="Rendering prompts",
+        keep_in_memory=True,
     )
 
 
@@ -105,8 +112,8 @@ def _drop_overlength(rows: Dataset, tokenizer, max_length: int) -> tuple[Dataset
         texts = [p + c + eos for p, c in zip(batch["prompt"], batch["completion"], strict=True)]
         return {"n_tokens": [len(ids) for ids in tokenizer(text=texts)["input_ids"]]}
 
-    counted = rows.map(count, batched=True, desc="Counting tokens")
-    kept = counted.filter(lambda n: n <= max_length, input_columns="n_tokens")
+    counted = rows.map(count, batched=True, keep_in_memory=True)
+    kept = counted.filter(lambda n: n <= max_length, input_columns="n_tokens", keep_in_memory=True)
     return kept.remove_columns("n_tokens"), len(rows) - len(kept), sum(kept["n_tokens"])
 
 

@@ -60,6 +60,8 @@ def build_summary(
         "epochs": state.epoch,
         "stopped_early": state.global_step < state.max_steps,
         "best_checkpoint": state.best_model_checkpoint,
+        # Which weights sit at the top of output_dir: the best checkpoint's or the last step's.
+        "weights": "best" if config.load_best and state.best_model_checkpoint else "last",
         "best_eval_loss": state.best_metric,
         "loss": loss_history(state.log_history),
         "train_runtime_s": runtime,
@@ -186,7 +188,8 @@ def render_screen(summary: dict[str, Any]) -> str:
         f"  output   {summary['output_dir']}",
     ]
     if summary["best_checkpoint"]:
-        lines.append(f"  best     {summary['best_checkpoint']}")
+        saved = "saved as the output" if summary["weights"] == "best" else "output is the last step"
+        lines.append(f"  best     {summary['best_checkpoint']} ({saved})")
     if summary["merged_dir"]:
         lines.append(f"  merged   {summary['merged_dir']}")
     lines.append(f"  summary  {Path(summary['output_dir']) / 'training_summary.json'}")

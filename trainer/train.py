@@ -7,7 +7,6 @@ weights, and every process waits for it before returning.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -74,8 +73,7 @@ def _check_model_path(model: str) -> None:
             raise ConfigError(f"model {model}: directory has no config.json (not a saved model)")
         return
     # A Hub id is "name" or "org/name"; anything else that does not exist is a mistyped path.
-    looks_local = model.startswith((".", "/", "~")) or model.count("/") > 1 or "\\" in model
-    if looks_local or os.environ.get("HF_HUB_OFFLINE") == "1":
+    if model.startswith((".", "/", "~")) or model.count("/") > 1 or "\\" in model:
         raise ConfigError(f"model path does not exist: {model}")
 
 
@@ -112,7 +110,8 @@ def _sft_config(config: TrainConfig, resolved: dict[str, Any], has_eval: bool) -
         save_strategy=every,
         save_steps=config.eval_steps or 500,
         save_total_limit=config.save_total_limit,
-        load_best_model_at_end=has_eval,
+        # The best checkpoint is tracked (and kept on disk) whenever there is an evaluation.
+        load_best_model_at_end=has_eval and config.load_best,
         metric_for_best_model="eval_loss" if has_eval else None,
         logging_steps=config.logging_steps,
         bf16=resolved["bf16"],
