@@ -42,7 +42,9 @@ def build_summary(
 ) -> dict[str, Any]:
     """The JSON-ready record of a run. `state` is the Trainer's `TrainerState`."""
     runtime = next((e["train_runtime"] for e in state.log_history if "train_runtime" in e), None)
-    tokens = max((e["num_tokens"] for e in state.log_history if "num_tokens" in e), default=0)
+    # TRL's running token count restarts with each session (a --resume), as train_runtime does:
+    # the last logged value pairs with this session's runtime.
+    tokens = next((e["num_tokens"] for e in reversed(state.log_history) if "num_tokens" in e), 0)
     return {
         "base_model": config.model,
         "method": "full" if config.full else "lora",
