@@ -1,0 +1,230 @@
+"""The parse step on every core: worker processes that read and summarize blobs.
+
+tree-sitter and the Python sweep over its captures hold the GIL, so threads would not help.
+Each worker loads the rule pack once (compiled queries do not pickle) and reads blobs itself
+through its own `git cat-file --batch`, so the parent ships only (path, blob id) and gets
+summaries back. Work goes out in chunks of files cut by bytes, finer than one repository per
+worker, so one huge repository keeps every core busy; results come back in input order, so the
+output is byte-identical for any number of jobs.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import ctypes
+import dataclasses
+import gc
+import io
+import multiprocessing as mp
+import os
+import pickle
+import signal
+import sys
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from multiprocessing import util
+
+import git
+
+from miner import records
+from miner.exclusions import ExclusionConfig
+from miner.records import ModuleSummary
+from miner.rules import load_rules
+from miner.scan import summarize_blob
+from miner.source import FileEntry, read_blob
+
+Outcome = ModuleSummary | str  # a summary, or why the read blob was dropped
+
+# Below this many bytes to parse, starting workers costs more than it saves.
+MIN_POOL_BYTES = 256 << 10
+# Chunks several times smaller than a fair share let fast workers take over slow ones' work.
+_CHUNKS_PER_JOB = 8
+_MAX_CHUNK_BYTES = 4 << 20
+# Work arrives repository by repository: a few open ones per worker bound its `cat-file`s.
+_OPEN_REPOS = 4
+
+
+def default_jobs() -> int:
+    """The cores this process may run on (its CPU affinity where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def chunk_entries(entries: Sequence[FileEntry], jobs: int) -> list[list[FileEntry]]:
+    """Consecutive runs of `entries`, each about `total / (jobs * 8)` bytes (at least 1 file)."""
+    total = sum(e.size for e in entries)
+    target = min(max(total // (jobs * _CHUNKS_PER_JOB), 1), _MAX_CHUNK_BYTES)
+    chunks: list[list[FileEntry]] = []
+    current: list[FileEntry] = []
+    size = 0
+    for entry in entries:
+        current.append(entry)
+        size += entry.size
+        if size >= target:
+            chunks.append(current)
+            current, size = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+class _Reader:
+    """One process's blob reader and summarizer: the rule pack's queries, open repositories."""
+
+    def __init__(self, exclusions: ExclusionConfig, rules: Sequence[str]):
+        self.exclusions = exclusions
+        self.queries = load_rules(list(rules)).query_rules()
+        self.repos: OrderedDict[str, git.Repo] = OrderedDict()
+
+    def repo(self, path: str) -> git.Repo:
+        if path in self.repos:
+            self.repos.move_to_end(path)
+        else:
+            self.repos[path] = git.Repo(path)
+            if len(self.repos) > _OPEN_REPOS:
+                self.repos.popitem(last=False)[1].close()
+        return self.repos[path]
+
+    def summarize(self, repo_path: str, entries: Sequence[FileEntry]) -> list[Outcome]:
+        repo = self.repo(repo_path)
+        return [summarize_blob(read_blob(repo, e.blob), self.exclusions, self.queries)
+                for e in entries]
+
+    def close(self) -> None:
+        while self.repos:
+            self.repos.popitem()[1].close()
+
+
+_worker: _Reader | None = None
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: a killed miner takes its workers along (idle workers never notice otherwise).
+
+    Forked workers hold a copy of every file the miner had open, its output lock included.
+    """
+    if sys.platform != "linux":
+        return
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _init_worker(parent: int, exclusions: ExclusionConfig, rules: Sequence[str]) -> None:
+    global _worker
+    _die_with_parent(parent)
+    _worker = _Reader(exclusions, rules)
+    # Pool workers leave through os._exit, which skips atexit; Finalize still runs there.
+    util.Finalize(_worker, _worker.close, exitpriority=10)
+
+
+def _by_fields(cls: type) -> tuple:
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    return lambda obj: (cls, tuple(getattr(obj, n) for n in names))
+
+
+# Records travel as (class, field values): rebuilding them through __init__ is cheaper than
+# the __setstate__ calls that slotted dataclasses otherwise pickle to.
+_RECORD_PICKLING = copyreg.dispatch_table | {
+    cls: _by_fields(cls)
+    for cls in (records.ModuleSummary, records.FunctionRecord, records.ImportBinding,
+                records.ClassDef, records.Usage, records.Finding)
+}
+
+
+def _dumps(outcomes: list[Outcome]) -> bytes:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _RECORD_PICKLING
+    pickler.dump(outcomes)
+    return buffer.getvalue()
+
+
+def _loads(data: bytes) -> list[Outcome]:
+    # Unpickling builds ~100 small objects per function; the collector would otherwise scan
+    # the young generation again and again for cycles that cannot exist here (7x slower).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(data)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _summarize_chunk(task: tuple[str, list[FileEntry]]) -> bytes:
+    assert _worker is not None, "worker used before its initializer ran"
+    return _dumps(_worker.summarize(*task))
+
+
+class FilePool:
+    """Summarize blobs of any repository with `jobs` worker processes (1: in this process).
+
+    `summarize` queues its work at once and returns a lazy iterator, so the caller can queue
+    several repositories before consuming the first and no core waits between them.
+    """
+
+    def __init__(self, jobs: int, exclusions: ExclusionConfig, rules: Sequence[str] = ()):
+        if jobs < 1:
+            raise ValueError(f"jobs: must be at least 1, not {jobs}")
+        self.jobs = jobs
+        self.exclusions = exclusions
+        self.rules = tuple(str(r) for r in rules)
+        self._pool: mp.pool.Pool | None = None
+        self._local: _Reader | None = None
+
+    @property
+    def started(self) -> bool:
+        """Whether worker processes were started (small runs stay in-process)."""
+        return self._pool is not None
+
+    def summarize(
+        self, repo_path: str, entries: Sequence[FileEntry]
+    ) -> Iterator[tuple[FileEntry, Outcome]]:
+        """Each entry with its outcome, in the order given."""
+        entries = list(entries)
+        if self.jobs == 1 or (
+            self._pool is None and sum(e.size for e in entries) < MIN_POOL_BYTES
+        ):
+            return self._in_process(str(repo_path), entries)
+        chunks = chunk_entries(entries, self.jobs)
+        results = self._workers().imap(_summarize_chunk, [(str(repo_path), c) for c in chunks])
+        return ((e, o) for chunk, data in zip(chunks, results, strict=True)
+                for e, o in zip(chunk, _loads(data), strict=True))
+
+    def _in_process(
+        self, repo_path: str, entries: list[FileEntry]
+    ) -> Iterator[tuple[FileEntry, Outcome]]:
+        if self._local is None:
+            self._local = _Reader(self.exclusions, self.rules)
+        for entry in entries:
+            yield entry, self._local.summarize(repo_path, [entry])[0]
+
+    def _workers(self) -> mp.pool.Pool:
+        if self._pool is None:
+            # fork on Linux: workers start in milliseconds with every module already imported,
+            # and a caller's unguarded script is not re-imported as spawn/forkserver would.
+            method = "fork" if sys.platform == "linux" else None
+            self._pool = mp.get_context(method).Pool(
+                self.jobs, _init_worker, (os.getpid(), self.exclusions, self.rules)
+            )
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
+        if self._local is not None:
+            self._local.close()
+            self._local = None
+
+    def __enter__(self) -> FilePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is not None and self._pool is not None:
+            self._pool.terminate()
+        self.close()
