@@ -49,7 +49,7 @@ def import_context(imports: Iterable[ImportBinding], code: str) -> str:
     return "\n".join(dict.fromkeys(lines))
 
 
-def pair_record(candidate: Candidate, imports: list[ImportBinding]) -> dict:
+def pair_record(candidate: Candidate, context: str) -> dict:
     fn = candidate.fn
     return {
         "id": pair_id(candidate.repo, candidate.path, fn.qualname, fn.code),
@@ -66,7 +66,7 @@ def pair_record(candidate: Candidate, imports: list[ImportBinding]) -> dict:
         "rules": candidate.require,
         "forbidden": candidate.forbid,
         "split": candidate.split,
-        "context": import_context(imports, fn.completion),
+        "context": context,
     }
 
 
@@ -90,6 +90,12 @@ def pause_point(stage: str) -> None:
     if os.environ.get(PAUSE_ENV) == stage:
         print(f"miner: paused at {stage}", file=sys.stderr, flush=True)
         time.sleep(600)
+
+
+def narrow_scope(scope: dict, modules: Iterable[str]) -> dict:
+    """A `repo_scope` reduced to `modules` (those whose functions survived dedup)."""
+    keep = set(modules)
+    return {**scope, "modules": {m: b for m, b in scope["modules"].items() if m in keep}}
 
 
 def atomic_write(path: Path, chunks: Iterable[str]) -> None:

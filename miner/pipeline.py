@@ -1,10 +1,11 @@
 """The miner as a pipeline: source → parse → rules → filters → dedup → split → write.
 
 Mining into OUT is incremental: each repository's state (`<state>/<repo>.sqlite`) caches its
-summaries by blob and its last commit's file list, so only blobs not seen before are read and
-parsed, and a repository whose commit did not move is not read at all. Everything that depends
-on more than one file (name resolution, verdicts, dedup, split) is recomputed from the
-summaries on every run, which is what makes the result byte-identical to `--full`.
+summaries by blob, its last commit's file list and the verdicts on that commit. Only blobs not
+seen before are read and parsed; the verdicts, which depend on other files (name resolution,
+the repository's exceptions), are recomputed from all the summaries whenever the commit or
+the settings moved, and a repository where neither moved is not read at all. Dedup and split
+run across repositories on every run. That is what keeps the result byte-identical to `--full`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from miner.judge import Candidate, judge_repo
 from miner.lock import output_lock
 from miner.output import (
     PreviousRun,
+    import_context,
+    narrow_scope,
     pair_record,
     pause_point,
     read_previous,
@@ -38,7 +41,7 @@ from miner.output import (
 )
 from miner.remote import mask_url, sync_mirror
 from miner.rules import RulePack, load_rules
-from miner.scan import RepoScan, scan_files, summarize_blob, summary_key
+from miner.scan import RepoScan, add_outcome, summarize_blob, summary_key, triage_entries
 from miner.source import (
     FileEntry,
     SourceError,
@@ -47,7 +50,14 @@ from miner.source import (
     read_blob,
     resolve_commit,
 )
-from miner.state import Outcome, RepoState, decode_outcome
+from miner.state import (
+    Outcome,
+    RepoState,
+    decode_outcome,
+    decode_verdicts,
+    encode_verdicts,
+    verdict_key,
+)
 
 # The only manifest keys in which an incremental run differs from a `--full` run on the same
 # commits and the same previous outputs: when it ran, and how much work the state saved
@@ -58,9 +68,13 @@ REUSE_KEYS = ("files_listed", "files_parsed", "files_reused")
 
 @dataclass
 class RepoResult:
+    """One repository judged, as far as dedup, split and the outputs need it."""
+
     scan: RepoScan
-    index: RepoIndex
-    candidates: list[Candidate]
+    candidates: list[Candidate]  # every function; from the state, only those in `filtered`
+    filtered: list[Candidate]  # kept by the per-repository filters, before dedup
+    funnel: dict  # counts before dedup: functions found, documented, rule-matched, drops
+    scope: dict  # `repo_scope` over the modules of `filtered`
 
 
 @dataclass
@@ -83,36 +97,56 @@ def scan_repo(
     spec: RepoSpec, config: MineConfig, pack: RulePack, state: RepoState | None = None
 ) -> RepoScan:
     """Source and parse steps for one repository; with a state, only unseen blobs are read."""
+    with open_repo(config.source_path(spec)) as repo:
+        return _scan(repo, spec, resolve_commit(repo, spec.ref), config, pack, state)
+
+
+def _scan(
+    repo: git.Repo,
+    spec: RepoSpec,
+    commit: str,
+    config: MineConfig,
+    pack: RulePack,
+    state: RepoState | None,
+) -> RepoScan:
     key = summary_key(pack, config.exclusions)
     cached = state is not None and not config.full
-    with open_repo(config.source_path(spec)) as repo:
-        commit = resolve_commit(repo, spec.ref)
-        scan = RepoScan(name=spec.name, commit=commit)
-        entries = state.tree(commit) if cached else None
-        if entries is None:
-            entries = list_python_files(repo, commit)
-            scan.files_listed = len(entries)
-        known = state.outcomes(key) if cached else {}
-        fresh: dict[str, Outcome] = {}
-        queries = pack.query_rules()
-
-        def read(entry: FileEntry):
-            if entry.blob in known:
-                scan.files_reused += 1
-                return decode_outcome(known[entry.blob])
-            scan.files_parsed += 1
-            pause_point("parse")
-            outcome = summarize_blob(_read_blob(repo, entry), config.exclusions, queries)
-            fresh[entry.blob] = outcome
-            return outcome
-
-        show = config.progress and sys.stderr.isatty()
-        total = sum(e.size for e in entries)
-        with tqdm(total=total, unit="B", unit_scale=True, desc=spec.name, disable=not show) as bar:
-            scan_files(scan, entries, read, config.exclusions, bar.update)
+    scan = RepoScan(name=spec.name, commit=commit)
+    entries = state.tree(commit) if cached else None
+    if entries is None:
+        entries = list_python_files(repo, commit)
+        scan.files_listed = len(entries)
+    to_read = triage_entries(scan, entries, config.exclusions)
+    known = state.outcomes(key) if cached else {}
+    misses = [e for e in to_read if e.blob not in known]
+    parsed = _summarize(repo, misses, config, pack, spec.name)
+    for entry in to_read:
+        if entry.blob in known:
+            scan.files_reused += 1
+            add_outcome(scan, entry, decode_outcome(known[entry.blob]))
+        else:
+            add_outcome(scan, entry, parsed[entry.path])
+    scan.files_parsed = len(misses)
     if state is not None:
-        state.save(commit, entries, fresh, key)
+        state.save(commit, entries, {e.blob: parsed[e.path] for e in misses}, key)
     return scan
+
+
+def _summarize(
+    repo: git.Repo, entries: list[FileEntry], config: MineConfig, pack: RulePack, name: str
+) -> dict[str, Outcome]:
+    """Read and summarize `entries`: the only step whose cost follows what changed."""
+    queries = pack.query_rules()
+    outcomes: dict[str, Outcome] = {}
+    show = config.progress and sys.stderr.isatty()
+    total = sum(e.size for e in entries)
+    with tqdm(total=total, unit="B", unit_scale=True, desc=name, disable=not show) as bar:
+        for entry in entries:
+            pause_point("parse")
+            blob = _read_blob(repo, entry)
+            outcomes[entry.path] = summarize_blob(blob, config.exclusions, queries)
+            bar.update(entry.size)
+    return outcomes
 
 
 def _read_blob(repo: git.Repo, entry: FileEntry) -> bytes:
@@ -124,12 +158,42 @@ def _read_blob(repo: git.Repo, entry: FileEntry) -> bytes:
         raise SourceError(f"{where}: {detail}") from None
 
 
+def judge(scan: RepoScan, pack: RulePack, config: MineConfig) -> RepoResult:
+    """Rules and filters over the whole repository's summaries."""
+    index = RepoIndex(scan.summaries)
+    candidates = list(judge_repo(scan, index, pack, config))
+    filtered = [c for c in candidates if c.drop is None]
+    for c in filtered:
+        c.extra["context"] = import_context(scan.summaries[c.path].imports, c.fn.completion)
+    documented = [c for c in candidates if c.fn.docstring is not None]
+    funnel = {
+        "functions_found": len(candidates),
+        "functions_documented": len(documented),
+        "functions_rule_matched": sum(1 for c in documented if c.require),
+        "dropped": dict(sorted(Counter(c.drop for c in candidates if c.drop).items())),
+    }
+    scope = repo_scope(index, (c.module for c in filtered))
+    return RepoResult(scan, candidates, filtered, funnel, scope)
+
+
 def mine_repo(
     spec: RepoSpec, config: MineConfig, pack: RulePack, state: RepoState | None = None
 ) -> RepoResult:
-    scan = scan_repo(spec, config, pack, state)
-    index = RepoIndex(scan.summaries)
-    return RepoResult(scan, index, list(judge_repo(scan, index, pack, config)))
+    """One repository from source to verdicts; with a state, an unmoved one from the state."""
+    with open_repo(config.source_path(spec)) as repo:
+        commit = resolve_commit(repo, spec.ref)
+        if state is None:
+            return judge(_scan(repo, spec, commit, config, pack, None), pack, config)
+        key = verdict_key(commit, summary_key(pack, config.exclusions), pack, config)
+        stored = None if config.full else state.verdicts(key)
+        if stored is not None:
+            scan = RepoScan(name=spec.name, commit=commit)
+            filtered, funnel, scope = decode_verdicts(stored, scan, pack)
+            return RepoResult(scan, filtered, filtered, funnel, scope)
+        scan = _scan(repo, spec, commit, config, pack, state)
+    result = judge(scan, pack, config)
+    state.save_verdicts(key, encode_verdicts(scan, result.filtered, result.funnel, result.scope))
+    return result
 
 
 def deduplicate(candidates: list[Candidate], config: MineConfig) -> None:
@@ -144,9 +208,8 @@ def deduplicate(candidates: list[Candidate], config: MineConfig) -> None:
 
 
 def repo_manifest(result: RepoResult, spec: RepoSpec) -> dict:
-    candidates = result.candidates
-    kept = [c for c in candidates if c.drop is None]
-    documented = [c for c in candidates if c.fn.docstring is not None]
+    kept = [c for c in result.filtered if c.drop is None]
+    dropped = Counter(result.funnel["dropped"]) + Counter(c.drop for c in result.filtered if c.drop)
     return {
         "path": mask_url(spec.url) if spec.url else spec.path,
         "ref": spec.ref,
@@ -156,10 +219,10 @@ def repo_manifest(result: RepoResult, spec: RepoSpec) -> dict:
         "files_parsed": result.scan.files_parsed,
         "files_reused": result.scan.files_reused,
         "files_dropped": dict(sorted(result.scan.files_dropped.items())),
-        "functions_found": len(candidates),
-        "functions_documented": len(documented),
-        "functions_rule_matched": sum(1 for c in documented if c.require),
-        "dropped": dict(sorted(Counter(c.drop for c in candidates if c.drop).items())),
+        "functions_found": result.funnel["functions_found"],
+        "functions_documented": result.funnel["functions_documented"],
+        "functions_rule_matched": result.funnel["functions_rule_matched"],
+        "dropped": dict(sorted(dropped.items())),
         "kept": len(kept),
         "kept_by_split": dict(sorted(Counter(c.split for c in kept).items())),
         "kept_by_rule": dict(sorted(Counter(r for c in kept for r in c.require).items())),
@@ -244,12 +307,7 @@ def _mine(config: MineConfig, pack: RulePack, out: Path | None) -> MineResult:
         if c.drop is None:
             c.split = split_of(c.repo, c.path, config.validation_fraction)
     kept = sorted((c for c in candidates if c.drop is None), key=lambda c: c.sort_key)
-    imports = {
-        (name, path): summary.imports
-        for name, r in result.repos.items()
-        for path, summary in r.scan.summaries.items()
-    }
-    fresh = [pair_record(c, imports[(c.repo, c.path)]) for c in kept]
+    fresh = [pair_record(c, c.extra["context"]) for c in kept]
     carried = [p for pairs in result.carried.values() for p in pairs]
     result.pairs = sorted(fresh + carried, key=_pair_order)
     by_repo: dict[str, list[dict]] = {}
@@ -285,7 +343,7 @@ def _mine(config: MineConfig, pack: RulePack, out: Path | None) -> MineResult:
     }
     if out is not None:
         scopes = {
-            name: repo_scope(r.index, (c.module for c in kept if c.repo == name))
+            name: narrow_scope(r.scope, (c.module for c in kept if c.repo == name))
             for name, r in result.repos.items()
         }
         for name in result.failures:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import version
@@ -90,21 +90,23 @@ def withhold_secrets(summary: ModuleSummary) -> None:
             fn.docstring = WITHHELD
 
 
-def scan_files(
-    scan: RepoScan,
-    entries: Sequence[FileEntry],
-    read: Callable[[FileEntry], ModuleSummary | str],
-    cfg: ExclusionConfig,
-    tick: Callable[[int], None] = lambda n: None,
-) -> RepoScan:
-    """Triage each entry, then summarize the survivors with `read` (which may use a cache)."""
+def triage_entries(
+    scan: RepoScan, entries: Sequence[FileEntry], cfg: ExclusionConfig
+) -> list[FileEntry]:
+    """Count every entry and those skipped unread; return the entries to read, in order."""
     scan.files_total = len(entries)
+    to_read = []
     for entry in entries:
         reason = triage(entry, cfg)
-        outcome = read(entry) if reason is None else reason
-        if isinstance(outcome, str):
-            scan.files_dropped[outcome] += 1
+        if reason is None:
+            to_read.append(entry)
         else:
-            scan.summaries[entry.path] = outcome
-        tick(entry.size)
-    return scan
+            scan.files_dropped[reason] += 1
+    return to_read
+
+
+def add_outcome(scan: RepoScan, entry: FileEntry, outcome: ModuleSummary | str) -> None:
+    if isinstance(outcome, str):
+        scan.files_dropped[outcome] += 1
+    else:
+        scan.summaries[entry.path] = outcome

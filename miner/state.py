@@ -1,25 +1,36 @@
-"""Per-repository SQLite state: module summaries by blob, and the Python files of the last commit.
+"""Per-repository SQLite state: module summaries by blob, the Python files of the last commit,
+and the verdicts on that commit.
 
 Everything stored is a fact about content (the summary of blob B under cache key K, the files
-of commit C), never about the previous run's outputs. So the state may be committed at any
-moment, a run killed anywhere leaves it true, and a lost or damaged state file costs only the
-work of reading again. Summaries withhold secret-bearing code before they get here, so the
+of commit C, the functions the filters keep at commit C under settings K), never about the
+previous run's outputs. So the state may be committed at any moment, a run killed anywhere
+leaves it true, and a lost or damaged state file costs only the work of reading again.
+Summaries withhold secret-bearing code before they get here and the filters drop it, so the
 state never holds a secret either.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import sys
+from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import asdict
+from functools import cache
 from pathlib import Path
 
+from miner.config import MineConfig
+from miner.engine import RuleHit
+from miner.judge import Candidate
 from miner.output import pause_point
-from miner.records import ModuleSummary
+from miner.records import FunctionRecord, ModuleSummary
+from miner.rules import RulePack
+from miner.scan import RepoScan
 from miner.source import FileEntry
 
-SCHEMA = "1"
+SCHEMA = "2"
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -27,19 +38,80 @@ CREATE TABLE IF NOT EXISTS summaries (
     blob TEXT NOT NULL, key TEXT NOT NULL, outcome TEXT NOT NULL, PRIMARY KEY (blob, key)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, blob TEXT NOT NULL, size INTEGER);
+CREATE TABLE IF NOT EXISTS verdicts (key TEXT PRIMARY KEY, data TEXT NOT NULL);
 """
+# The fields of a kept function that dedup, split and the pair records use.
+_KEPT_FIELDS = ("qualname", "start_line", "end_line", "code", "docstring", "completion")
 
 Outcome = ModuleSummary | str  # a summary, or why the read blob was dropped
 
 
+def _fields(record: object) -> dict:
+    # json's C encoder walks lists and dicts itself and calls this only for the records:
+    # several times faster than `dataclasses.asdict`, which deep-copies everything.
+    return {name: getattr(record, name) for name in record.__dataclass_fields__}
+
+
 def encode_outcome(outcome: Outcome) -> str:
-    data = outcome if isinstance(outcome, str) else outcome.to_dict()
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(outcome, default=_fields, ensure_ascii=False, separators=(",", ":"))
 
 
 def decode_outcome(text: str) -> Outcome:
     data = json.loads(text)
     return data if isinstance(data, str) else ModuleSummary.from_dict(data)
+
+
+@cache
+def _miner_sources() -> str:
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()
+
+
+def verdict_key(commit: str, summary_key: str, pack: RulePack, config: MineConfig) -> str:
+    """What the verdicts on a commit depend on besides its blobs; the miner's code included,
+    so an upgrade never serves verdicts the new code would not give."""
+    settings = (config.keep, asdict(config.exclusions), asdict(config.quality))
+    material = repr((commit, summary_key, pack.fingerprint, settings, _miner_sources()))
+    return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
+def encode_verdicts(scan: RepoScan, filtered: list[Candidate], funnel: dict, scope: dict) -> str:
+    """A judged repository as the later steps need it: the functions the filters kept (before
+    dedup), the counts of the rest, and the scope of the kept functions' modules."""
+    kept = [
+        {
+            "path": c.path,
+            "module": c.module,
+            "fn": {name: getattr(c.fn, name) for name in _KEPT_FIELDS},
+            "hits": [(hit.rule.id, hit.line, hit.detail) for hit in c.hits],
+            "context": c.extra["context"],
+        }
+        for c in filtered
+    ]
+    files = {"total": scan.files_total, "read": scan.files_parsed + scan.files_reused}
+    data = {"files": files, "dropped": scan.files_dropped, "funnel": funnel, "scope": scope}
+    return json.dumps({**data, "kept": kept}, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_verdicts(
+    text: str, scan: RepoScan, pack: RulePack
+) -> tuple[list[Candidate], dict, dict]:
+    """(filtered candidates, funnel, scope) from `encode_verdicts`; fills `scan`'s counts."""
+    data = json.loads(text)
+    scan.files_total = data["files"]["total"]
+    scan.files_reused = data["files"]["read"]
+    scan.files_dropped = Counter(data["dropped"])
+    rules = {rule.id: rule for rule in pack.rules}
+    filtered = []
+    for kept in data["kept"]:
+        fn = FunctionRecord(**kept["fn"], syntax_error=False, trivial_body=False)
+        hits = [RuleHit(rules[rule_id], line, detail) for rule_id, line, detail in kept["hits"]]
+        candidate = Candidate(scan.name, scan.commit, kept["path"], kept["module"], fn, hits, [])
+        candidate.extra["context"] = kept["context"]
+        filtered.append(candidate)
+    return filtered, data["funnel"], data["scope"]
 
 
 class RepoState:
@@ -66,7 +138,10 @@ class RepoState:
             conn.executescript(_TABLES)
             row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
             if row is None or row[0] != SCHEMA:
-                conn.executescript("DELETE FROM summaries; DELETE FROM files; DELETE FROM meta;")
+                conn.executescript(
+                    "DELETE FROM summaries; DELETE FROM files; DELETE FROM verdicts;"
+                    " DELETE FROM meta;"
+                )
                 conn.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
         except sqlite3.DatabaseError:
             conn.close()
@@ -115,6 +190,22 @@ class RepoState:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             print(f"miner: warning: {self.path}: not saved: {err}", file=sys.stderr)
+
+    def verdicts(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT data FROM verdicts WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def save_verdicts(self, key: str, data: str) -> None:
+        """Keep the verdicts on the latest commit only: one row, replaced in a transaction."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute("DELETE FROM verdicts")
+            self.conn.execute("INSERT INTO verdicts VALUES (?, ?)", (key, data))
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as err:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            print(f"miner: warning: {self.path}: verdicts not saved: {err}", file=sys.stderr)
 
     def close(self) -> None:
         self.conn.close()
