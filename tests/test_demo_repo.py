@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -15,16 +16,16 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-def _load_demo_repo():
-    # `examples` is not a package (it holds data and scripts), so load the module by path.
-    spec = importlib.util.spec_from_file_location("demo_repo", EXAMPLES / "demo_repo.py")
+def _load(name: str):
+    # `examples` is not a package (it holds data and scripts), so load its modules by path.
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while it executes
     spec.loader.exec_module(module)
     return module
 
 
-demo_repo = _load_demo_repo()
+demo_repo = _load("demo_repo")
 
 
 @pytest.fixture(scope="module")
@@ -171,3 +172,16 @@ def test_explain_gives_the_expected_drop_reason(repo_path, target, capsys):
     else:
         assert status == 0, err
         assert f"verdict      DROPPED: {reason}\n" in out + "\n"
+
+
+def test_demo_mine_step_summarises_the_real_manifest(tmp_path, capfd):
+    demo = _load("demo")
+    cfg = demo.DemoConfig(workdir=tmp_path)
+    pairs_dir = demo.mine(cfg, demo.build_repo(cfg))
+    out = capfd.readouterr().out
+    pairs = (pairs_dir / "pairs.jsonl").read_text().splitlines()
+    assert re.search(r"^kept: (\d+) pairs", out, re.M).group(1) == str(len(pairs))
+    assert re.search(r"^ +5 +forbid:raw-sql$", out, re.M)
+    assert "skipped 2 generated, 4 test, 2 vendored" in out
+    shown = re.findall(r"^--- (\S+)   rules: (.+)$", out, re.M)
+    assert len(shown) == cfg.pairs_shown and shown[0][1] != shown[1][1]
