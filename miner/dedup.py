@@ -1,0 +1,155 @@
+"""Drop copies: functions whose code is the same once comments, docstrings and whitespace are
+gone ("duplicate"), and near-copies whose token 5-gram sets overlap by the Jaccard threshold
+("near_duplicate").
+
+Near-copies are found with MinHash LSH (datasketch), and every candidate pair is confirmed by
+the exact Jaccard similarity of the two shingle sets, so the sketch only decides what to compare.
+Each cluster (union-find over confirmed pairs) keeps its member with the lowest sort key; the
+result depends on nothing but the items.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+_DROPPED = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER})
+_STATEMENT_START = frozenset({tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT})
+# Structure stays (an indented line means something else than a dedented one); its spelling
+# (two spaces or four, a tab) does not.
+_MARKERS = {tokenize.NEWLINE: "<nl>", tokenize.INDENT: "<in>", tokenize.DEDENT: "<de>"}
+_FALLBACK_TOKEN = re.compile(r"\w+|[^\w\s]")
+_FALLBACK_COMMENT = re.compile(r"#[^\n]*")
+_SHINGLE_BASE = np.uint64(1_000_003)
+
+
+@dataclass
+class DedupConfig:
+    threshold: float = 0.85  # Jaccard similarity of token 5-gram sets
+    num_perm: int = 128
+    ngram: int = 5
+    near: bool = True
+
+
+def normalized_tokens(code: str) -> list[str]:
+    """Code tokens without comments, docstrings (any bare string statement) and whitespace."""
+    try:
+        stream = tokenize.generate_tokens(io.StringIO(code).readline)
+        tokens = [t for t in stream if t.type not in _DROPPED]
+    except (tokenize.TokenError, SyntaxError):
+        # Code that does not tokenize (a parse error inside the function) still gets compared,
+        # by a rough split that at least ignores comments and whitespace.
+        return _FALLBACK_TOKEN.findall(_FALLBACK_COMMENT.sub("", code))
+    out: list[str] = []
+    i, n = 0, len(tokens)
+    while i < n:
+        tok = tokens[i]
+        if tok.type == tokenize.STRING and (i == 0 or tokens[i - 1].type in _STATEMENT_START):
+            j = i
+            while j < n and tokens[j].type == tokenize.STRING:
+                j += 1
+            if j == n or tokens[j].type == tokenize.NEWLINE:
+                i = j + 1
+                continue
+        out.append(_MARKERS.get(tok.type, tok.string))
+        i += 1
+    return out
+
+
+def find_duplicates(
+    items: Sequence[tuple[tuple, str]], cfg: DedupConfig
+) -> dict[int, tuple[str, int]]:
+    """{index dropped: (reason, index kept)} for items given as (sort_key, code).
+
+    The kept index is always a survivor: the member of its cluster with the lowest sort key.
+    """
+    order = sorted(range(len(items)), key=lambda i: (items[i][0], i))
+    rank = {index: r for r, index in enumerate(order)}
+    tokens = {i: normalized_tokens(items[i][1]) for i in order}
+
+    dropped: dict[int, tuple[str, int]] = {}
+    first_seen: dict[tuple[str, ...], int] = {}
+    uniques: list[int] = []
+    for i in order:
+        key = tuple(tokens[i])
+        if key in first_seen:
+            dropped[i] = ("duplicate", first_seen[key])
+        else:
+            first_seen[key] = i
+            uniques.append(i)
+
+    parent = {i: i for i in uniques}
+    if cfg.near:
+        for a, b in _near_pairs(uniques, tokens, cfg):
+            _union(parent, rank, a, b)
+        for i in uniques:
+            root = _find(parent, i)
+            if root != i:
+                dropped[i] = ("near_duplicate", root)
+    # An exact copy points at whoever survived its original's cluster.
+    return {
+        i: (reason, _find(parent, kept) if reason == "duplicate" else kept)
+        for i, (reason, kept) in sorted(dropped.items())
+    }
+
+
+def _near_pairs(
+    uniques: list[int], tokens: dict[int, list[str]], cfg: DedupConfig
+) -> list[tuple[int, int]]:
+    """Pairs of items whose shingle sets have a Jaccard similarity of at least the threshold."""
+    shingles = {i: _shingles(tokens[i], cfg.ngram) for i in uniques}
+    indexed = [i for i in uniques if shingles[i]]
+    # MinHash wants 32-bit values; the exact check below uses all 64 bits.
+    hashed = [[int(h) & 0xFFFFFFFF for h in shingles[i]] for i in indexed]
+    sketches = MinHash.bulk(hashed, num_perm=cfg.num_perm, hashfunc=_identity)
+    lsh = MinHashLSH(threshold=cfg.threshold, num_perm=cfg.num_perm)
+    pairs = []
+    # Items arrive in sort order, so each pair is seen once, from its later member.
+    for i, sketch in zip(indexed, sketches, strict=True):
+        for j in sorted(lsh.query(sketch)):
+            a, b = shingles[i], shingles[j]
+            if len(a & b) >= cfg.threshold * len(a | b):
+                pairs.append((j, i))
+        lsh.insert(i, sketch)
+    return pairs
+
+
+def _shingles(tokens: list[str], ngram: int) -> set[int]:
+    """Hashes of the token n-grams (the whole sequence when it is shorter than one n-gram)."""
+    if not tokens:
+        return set()
+    # crc32, unlike hash(), is the same in every process.
+    ids = np.fromiter((zlib.crc32(t.encode()) for t in tokens), dtype=np.uint64, count=len(tokens))
+    width = min(ngram, len(ids))
+    count = len(ids) - width + 1
+    combined = np.zeros(count, dtype=np.uint64)
+    with np.errstate(over="ignore"):  # wrapping around 2**64 is the point
+        for k in range(width):
+            combined = combined * _SHINGLE_BASE + ids[k : k + count]
+    return set(combined.tolist())
+
+
+def _identity(value: int) -> int:
+    return value
+
+
+def _find(parent: dict[int, int], i: int) -> int:
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+def _union(parent: dict[int, int], rank: dict[int, int], a: int, b: int) -> None:
+    ra, rb = _find(parent, a), _find(parent, b)
+    if ra != rb:
+        # The root is always the member that sorts first, so it is the cluster's survivor.
+        keep, drop = (ra, rb) if rank[ra] < rank[rb] else (rb, ra)
+        parent[drop] = keep

@@ -1,0 +1,144 @@
+import random
+
+from miner.dedup import DedupConfig, find_duplicates, normalized_tokens
+
+ORIGINAL = '''\
+def total(order, discount=None):
+    """Return the order total."""
+    subtotal = 0
+    for line in order.lines:  # each line is (item, quantity)
+        subtotal += line.item.price * line.quantity
+    if discount is not None:
+        subtotal -= discount.amount(subtotal)
+    taxes = order.region.tax_rate * subtotal
+    shipping = order.carrier.quote(order.weight, order.region)
+    return round(subtotal + taxes + shipping, 2)
+'''
+
+# The same code in another hand: comments, docstring, spacing and indentation differ.
+RESTYLED = '''\
+def total(order, discount=None):
+  # sums it all up
+  subtotal = 0
+  for line in order.lines:
+      subtotal += line.item.price*line.quantity
+  if discount is not None:
+      subtotal -= discount.amount( subtotal )
+  taxes = order.region.tax_rate * subtotal
+
+  shipping = order.carrier.quote(order.weight, order.region)
+  return round(subtotal + taxes + shipping, 2)
+'''
+
+# A near copy: one statement changed.
+EDITED = ORIGINAL.replace("round(subtotal + taxes + shipping, 2)", "round(subtotal + taxes, 2)")
+
+UNRELATED = '''\
+def parse_header(line):
+    """Split a header line into name and value."""
+    name, _, value = line.partition(":")
+    return name.strip().lower(), value.strip()
+'''
+
+
+def _shingle_jaccard(a: str, b: str, n: int = 5) -> float:
+    def grams(code):
+        t = normalized_tokens(code)
+        return {tuple(t[i : i + n]) for i in range(len(t) - n + 1)}
+
+    ga, gb = grams(a), grams(b)
+    return len(ga & gb) / len(ga | gb)
+
+
+def test_tokens_ignore_comments_docstrings_and_whitespace():
+    assert normalized_tokens(ORIGINAL) == normalized_tokens(RESTYLED)
+    assert normalized_tokens(ORIGINAL) != normalized_tokens(EDITED)
+    assert '"""Return the order total."""' not in normalized_tokens(ORIGINAL)
+    assert "# sums it all up" not in normalized_tokens(RESTYLED)
+
+
+def test_tokens_keep_strings_that_are_values_and_the_block_structure():
+    assert '"a"' in normalized_tokens('x = "a"\n')
+    assert '"b"' in normalized_tokens('f("b")\n')
+    nested = "if a:\n    b()\n    c()\n"
+    flat = "if a:\n    b()\nc()\n"
+    assert normalized_tokens(nested) != normalized_tokens(flat)
+
+
+def test_tokens_fall_back_on_code_that_does_not_tokenize():
+    broken = "def f(:\n    return (1,  # unclosed\n"
+    assert normalized_tokens(broken) == ["def", "f", "(", ":", "return", "(", "1", ","]
+    assert normalized_tokens("def f():\n        x = 1\n    y = 2\n")  # bad dedent
+    assert normalized_tokens("") == []
+
+
+def test_exact_copy_keeps_the_lowest_sort_key_whatever_the_input_order():
+    items = [
+        (("repo-b", "orders.py", 3), RESTYLED),
+        (("repo-c", "misc.py", 1), UNRELATED),
+        (("repo-a", "billing/orders.py", 40), ORIGINAL),
+    ]
+    assert find_duplicates(items, DedupConfig()) == {0: ("duplicate", 2)}
+    assert find_duplicates(items[::-1], DedupConfig()) == {2: ("duplicate", 0)}
+
+
+def test_near_copy_across_repos():
+    assert _shingle_jaccard(ORIGINAL, EDITED) >= 0.85
+    items = [(("repo-b", "a.py", 1), EDITED), (("repo-a", "z.py", 99), ORIGINAL)]
+    assert find_duplicates(items, DedupConfig()) == {0: ("near_duplicate", 1)}
+    assert find_duplicates(items, DedupConfig(near=False)) == {}
+
+
+def test_near_copies_are_confirmed_by_the_exact_jaccard():
+    similarity = _shingle_jaccard(ORIGINAL, EDITED)
+    items = [(("a",), ORIGINAL), (("b",), EDITED)]
+    assert find_duplicates(items, DedupConfig(threshold=similarity + 0.01)) == {}
+    assert find_duplicates(items, DedupConfig(threshold=similarity - 0.2)) == {
+        1: ("near_duplicate", 0)
+    }
+
+
+def test_clusters_point_at_their_survivor():
+    # EDITED_TWICE is near EDITED but further from ORIGINAL: one cluster all the same.
+    edited_twice = EDITED.replace("subtotal = 0", "subtotal = 0.0")
+    items = [
+        (("r", "c.py", 1), edited_twice),
+        (("r", "b.py", 1), EDITED),
+        (("r", "a.py", 1), ORIGINAL),
+        (("r", "d.py", 1), RESTYLED),  # exact copy of the survivor
+        (("r", "e.py", 1), EDITED.replace("    ", "  ")),  # exact copy of a dropped one
+        (("r", "f.py", 1), UNRELATED),
+    ]
+    dropped = find_duplicates(items, DedupConfig(threshold=0.8))
+    assert dropped == {
+        0: ("near_duplicate", 2),
+        1: ("near_duplicate", 2),
+        3: ("duplicate", 2),
+        4: ("duplicate", 2),
+    }
+
+
+def test_result_does_not_depend_on_input_order():
+    rng = random.Random(7)
+    bodies = [ORIGINAL, RESTYLED, EDITED, UNRELATED, UNRELATED.replace("lower", "upper")]
+    items = [((f"repo{i % 3}", f"m{i}.py", i), bodies[i % len(bodies)]) for i in range(40)]
+
+    def by_key(result, items):
+        return {items[i][0]: (reason, items[k][0]) for i, (reason, k) in result.items()}
+
+    expected = by_key(find_duplicates(items, DedupConfig()), items)
+    for _ in range(3):
+        shuffled = items[:]
+        rng.shuffle(shuffled)
+        assert by_key(find_duplicates(shuffled, DedupConfig()), shuffled) == expected
+    survivors = {key for key, _ in items} - set(expected)
+    assert all(kept in survivors for _, kept in expected.values())
+    assert len(survivors) == 3  # ORIGINAL (with RESTYLED and EDITED), and the two parsers
+
+
+def test_ngram_size_is_configurable():
+    variant = UNRELATED.replace("lower", "upper")
+    items = [(("a",), UNRELATED), (("b",), variant)]
+    assert _shingle_jaccard(UNRELATED, variant) < 0.85 <= _shingle_jaccard(UNRELATED, variant, 1)
+    assert find_duplicates(items, DedupConfig()) == {}
+    assert find_duplicates(items, DedupConfig(ngram=1)) == {1: ("near_duplicate", 0)}
