@@ -47,7 +47,10 @@ def add_settings_flags(parser: argparse.ArgumentParser) -> None:
                     flag, dest=dest, action="append", default=None, metavar="GLOB", help=hint
                 )
             else:
-                group.add_argument(flag, dest=dest, type=type(default), default=None, help=hint)
+                metavar = "N" if isinstance(default, int) else "F"
+                group.add_argument(
+                    flag, dest=dest, type=type(default), default=None, metavar=metavar, help=hint
+                )
 
 
 def apply_settings_flags(config: MineConfig, args: argparse.Namespace) -> MineConfig:
