@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 _DROPPED = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER})
 _STATEMENT_START = frozenset({tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT})
@@ -104,6 +103,10 @@ def _near_pairs(
     uniques: list[int], tokens: dict[int, list[str]], cfg: DedupConfig
 ) -> list[tuple[int, int]]:
     """Pairs of items whose shingle sets have a Jaccard similarity of at least the threshold."""
+    # Imported here: datasketch pulls in scipy (~2 s), which every `miner` command importing
+    # DedupConfig would otherwise pay for.
+    from datasketch import MinHash, MinHashLSH
+
     shingles = {i: _shingles(tokens[i], cfg.ngram) for i in uniques}
     indexed = [i for i in uniques if shingles[i]]
     # MinHash wants 32-bit values; the exact check below uses all 64 bits.
