@@ -81,7 +81,7 @@ def _report() -> dict:
     hostile = "</pre><script>alert('x')</script>"
     tuned = [_score(REF, require=["db-wrapper"]), _score(hostile, syntax=False, style=False)]
     tuned[1]["reasons"] = ["syntax", "db-wrapper"]
-    base = [_score("pass"), _score("", stopped=False)]
+    base = [_score("\n" * 10 + "pass"), _score("", stopped=False)]
     rows = ROWS[:2]
     models = {
         "base": {"model": "tiny", "adapter": None, "aggregates": aggregate(rows, base)},
@@ -126,6 +126,7 @@ def test_html_is_self_contained_and_escaped():
     assert "out&lt;&amp;&gt;" in page
     assert page.count("<svg") == 1 and page.count('<section class="ex"') == 2
     assert "rule db-wrapper" in page and "house style ✗ syntax, db-wrapper" in page
+    assert "⋯ 10 blank lines ⋯</span>\npass" in page and "(no output)" in page
     # Without --base: one model, no difference column, still one bar per model and rule.
     single = _report()
     del single["models"]["base"]

@@ -21,6 +21,7 @@ _CHART_NOTE = (
     "share whose generation matched it too. Last group: generations that parse, match every "
     "rule their reference matched and no forbid rule.</p>"
 )
+_BLANK_RUN = 4  # blank lines in a row shown as one marker line
 _NO_RULE = '<span class="badge">no require rule</span>'
 
 _CSS = """
@@ -46,7 +47,7 @@ table.agg thead th{background:#eef1f5}
 pre{background:#f3f4f6;border:1px solid #e3e6eb;border-radius:4px;padding:8px;margin:0;
   font:12px/1.4 ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap;
   overflow-wrap:anywhere;max-height:36em;overflow:auto}
-pre.none{color:#5b6573;font-style:italic}
+pre.none,.gap{color:#5b6573;font-style:italic}
 pre.prompt{background:#fbf8ef;margin-bottom:6px}
 .badge{display:inline-block;font-size:11px;padding:1px 6px;border-radius:9px;margin:4px 4px 0 0;
   background:#e9ecf1;color:#1d2430}
@@ -161,11 +162,29 @@ def _verdicts(score: dict[str, Any]) -> str:
     return "".join(badges) + scores
 
 
+def _collapse_blank_runs(escaped: str) -> str:
+    """Show a long run of blank lines as one marked line, so the code around it stays in view."""
+    out: list[str] = []
+    run: list[str] = []
+    for line in [*escaped.split("\n"), None]:
+        if line is not None and not line.strip():
+            run.append(line)
+            continue
+        if len(run) >= _BLANK_RUN:
+            out.append(f'<span class="gap">⋯ {len(run)} blank lines ⋯</span>')
+        else:
+            out.extend(run)
+        run = []
+        if line is not None:
+            out.append(line)
+    return "\n".join(out)
+
+
 def _code(text: str) -> str:
     if not text.strip():  # an empty or blank block would look like a rendering fault
         shown = "(no output)" if not text else f"(only whitespace: {len(text)} characters)"
         return f'<pre class="none">{shown}</pre>'
-    return f"<pre>{escape(text)}</pre>"
+    return f"<pre>{_collapse_blank_runs(escape(text))}</pre>"
 
 
 def _example(example: dict[str, Any]) -> str:
