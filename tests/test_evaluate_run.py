@@ -10,15 +10,16 @@ import json
 import os
 from pathlib import Path
 
-import pytest
-
-from miner.cli import main as miner_main
-from miner.style import StyleChecker
-from tests.conftest import RepoBuilder, read_jsonl
-from trainer import evaluate
-from trainer.eval_score import aggregate, score_generation
-
+# Before anything imports huggingface_hub, which reads it once: nothing here may download.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import pytest  # noqa: E402
+
+from miner.cli import main as miner_main  # noqa: E402
+from miner.style import StyleChecker  # noqa: E402
+from tests.conftest import RepoBuilder, read_jsonl  # noqa: E402
+from trainer import evaluate  # noqa: E402
+from trainer.eval_score import aggregate, score_generation  # noqa: E402
 
 ACME = {
     "acme/__init__.py": "",

@@ -62,24 +62,25 @@ class EvalConfig:
 
 
 def _parser() -> argparse.ArgumentParser:
+    # Unset flags stay out of the namespace, so EvalConfig's defaults are the only ones.
     p = argparse.ArgumentParser(
         prog="trainer eval",
         description="Generate for held-out docstrings; score syntax, house style and closeness.",
+        argument_default=argparse.SUPPRESS,
     )
+    defaults = EvalConfig(model="", data=Path(), out=Path())
     p.add_argument("--model", required=True, help="tuned model: local path or hub id")
     p.add_argument("--adapter", help="peft adapter directory to load onto --model")
     p.add_argument("--base", help="base model to compare against, in the same run")
     p.add_argument("--data", required=True, type=Path, help="miner output directory")
-    p.add_argument("--split", default="validation", choices=SPLITS)
+    p.add_argument("--split", choices=SPLITS, help=f"default: {defaults.split}")
     p.add_argument("--limit", type=int, help="evaluate the first N pairs of the split")
-    p.add_argument("--max-new-tokens", type=int, default=256)
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--max-new-tokens", type=int, help=f"default: {defaults.max_new_tokens}")
+    p.add_argument("--batch-size", type=int, help=f"default: {defaults.batch_size}")
     p.add_argument("--out", required=True, type=Path, help="report.json to write")
     p.add_argument("--html", type=Path, help="also write a self-contained HTML report")
-    p.add_argument("--prompt-template", help="override the training prompt template")
-    p.add_argument(
-        "--rules", type=Path, action="append", default=[], help="rule pack TOML (repeatable)"
-    )
+    p.add_argument("--prompt-template", help="default: the one recorded by trainer train")
+    p.add_argument("--rules", type=Path, action="append", help="rule pack TOML (repeatable)")
     return p
 
 
