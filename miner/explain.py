@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 
 from miner.config import MineConfig
+from miner.engine import match_rules
+from miner.index import RepoIndex
 from miner.judge import Candidate
 from miner.pipeline import mine
 from miner.rules import RulePack
@@ -67,7 +69,17 @@ def explain(config: MineConfig, target: str, pack: RulePack) -> tuple[int, str]:
     if reason is not None:
         return 1, f"{target}: {reason}"
     result = mine(config, pack, write=False)
+    if result.failures:
+        return 1, f"{target}: {next(iter(result.failures.values()))}"
+    scan = next(iter(result.repos.values())).scan
+    if path not in scan.summaries:
+        return 1, f"{target}: file dropped after reading: generated header or undecodable"
     found = [c for c in result.candidates() if c.path == path and c.fn.qualname == qualname]
+    if found and any(not c.hits for c in found):
+        # The pipeline skips rules for undocumented functions; explain shows them anyway.
+        index = RepoIndex(scan.summaries)
+        for c in found:
+            c.hits = c.hits or match_rules(c.fn, c.module, pack, index)
     if not found:
         names = [c.fn.qualname for c in result.candidates() if c.path == path]
         close = difflib.get_close_matches(qualname, names, n=3)

@@ -99,11 +99,16 @@ def _drop_reason(checks: list[Check], hits: list[RuleHit]) -> str | None:
 def judge_repo(
     scan: RepoScan, index: RepoIndex, pack: RulePack, config: MineConfig
 ) -> Iterator[Candidate]:
-    """A candidate per function of the scan, in (path, start_line) order."""
+    """A candidate per function of the scan, in (path, start_line) order.
+
+    Undocumented functions are dropped whatever they match, so their rules are not matched
+    (most functions of a real repository have no docstring).
+    """
     for path in sorted(scan.summaries):
         module = index.module_of_path[path]
         for fn in sorted(scan.summaries[path].functions, key=lambda f: f.start_line):
-            hits = match_rules(fn, module, pack, index)
+            documented = fn.docstring is not None
+            hits = match_rules(fn, module, pack, index) if documented else []
             checks = _checks(fn, hits, config)
             yield Candidate(
                 repo=scan.name,
