@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import datasets
 import torch
@@ -34,6 +34,10 @@ from trainer.data import (
 )
 from trainer.eval_score import aggregate, difference, score_generation
 from trainer.eval_table import render_table
+from trainer.report_html import write_html
+
+if TYPE_CHECKING:
+    from trainer.generate import Generation
 
 SPLITS = ("train", "validation")
 # Written by `trainer train` next to the weights; holds the prompt template the model learned.
@@ -179,7 +183,9 @@ def _checker(config: EvalConfig, rows: list[dict[str, Any]]) -> StyleChecker:
 
 def _generate(
     label: str, model_id: str, adapter: str | None, prompts: list[str], config: EvalConfig
-) -> tuple[list[Any], dict[str, Any]]:
+) -> tuple[list[Generation], dict[str, Any]]:
+    # Imported here: transformers' model code takes seconds to load, and input errors are
+    # reported before any of it is needed.
     from trainer.generate import generate, load_model, pick_device
 
     device = pick_device()
@@ -298,8 +304,6 @@ def main(argv: list[str]) -> int:
         return 2
     write_report(report, config.out)
     if config.html:
-        from trainer.report_html import write_html
-
         write_html(report, config.html)
     print(render_table(report))
     print(f"report: {config.out}" + (f", {config.html}" if config.html else ""))
