@@ -57,17 +57,17 @@ _FUNCTIONS = [
         "add_margin",
         "Add a margin column computed row by row.",
         "def add_margin(df):\n"
-        '    df["margin"] = df.apply(lambda r: r.price - r.cost, axis=1)\n'
+        '    df["margin"] = df.apply(row_margin, axis=1)\n'
         "    return df\n",
-        "import pandas as pd",
+        "from acme.pricing import row_margin",
         ["pandas-apply"],
     ),
     (
         "acme.report",
         "monthly_sales",
         "Monthly sales totals as a DataFrame.",
-        'def monthly_sales(df):\n    return df.groupby("month").apply(lambda g: g.amount.sum())\n',
-        "import pandas as pd",
+        'def monthly_sales(df):\n    return df.groupby("month").apply(sum_amounts)\n',
+        "from acme.report_helpers import sum_amounts",
         ["pandas-apply"],
     ),
     (
