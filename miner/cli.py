@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from miner import __version__
-from miner.config import ConfigError, MineConfig, RepoSpec, repo_name
+from miner.config import EXECUTORS, ConfigError, MineConfig, RepoSpec, repo_name
 from miner.flags import add_settings_flags, apply_settings_flags
 from miner.funnel_view import add_inspect_parser, run_inspect
 from miner.lock import LockedError
@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     mine_p.add_argument("--validation-fraction", type=float, default=None, metavar="F",
                         help="share of files in the validation split (default: 0.1)")
     mine_p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    mine_p.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="parse worker processes (default: every usable core; 1: none)")
+    mine_p.add_argument("--executor", choices=EXECUTORS, default=None,
+                        help="local: this machine (default); ray: a Ray task per repository")
+    mine_p.add_argument("--ray-address", default=None, metavar="ADDR",
+                        help="Ray cluster to join (default: RAY_ADDRESS, else a local one)")
     add_settings_flags(mine_p)
 
     extract_p = commands.add_parser("extract", help="every function found, as JSONL")
@@ -86,7 +92,7 @@ def _config(args: argparse.Namespace) -> MineConfig:
             spec.ref = args.ref
     if args.rules:
         config.rules = list(args.rules)
-    for key in ("out", "state", "cache_dir"):
+    for key in ("out", "state", "cache_dir", "jobs", "executor", "ray_address"):
         if getattr(args, key, None) is not None:
             setattr(config, key, getattr(args, key))
     if getattr(args, "full", False):

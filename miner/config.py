@@ -9,6 +9,8 @@ from miner.dedup import DedupConfig
 from miner.exclusions import ExclusionConfig
 from miner.quality import QualityConfig
 
+EXECUTORS = ("local", "ray")
+
 
 class ConfigError(ValueError):
     """Unusable settings; the message is one line naming the file and key."""
@@ -36,6 +38,9 @@ class MineConfig:
     state: Path | None = None  # per-repository caches; None: OUT/state
     cache_dir: Path | None = None  # mirrors of url repos; None: STATE/mirrors
     full: bool = False  # ignore the caches (and refill them)
+    jobs: int | None = None  # parse worker processes; None: every core this process may use
+    executor: str = "local"  # "local" | "ray" (one Ray task per repository)
+    ray_address: str | None = None  # None: RAY_ADDRESS, else a new local Ray instance
 
     def out_dir(self) -> Path:
         if self.out is None:
@@ -59,6 +64,10 @@ class MineConfig:
             raise ConfigError(
                 f"validation_fraction: must be in [0, 1), not {self.validation_fraction}"
             )
+        if self.jobs is not None and self.jobs < 1:
+            raise ConfigError(f"jobs: must be at least 1, not {self.jobs}")
+        if self.executor not in EXECUTORS:
+            raise ConfigError(f"executor: must be 'local' or 'ray', not {self.executor!r}")
         names = [repo.name for repo in self.repos]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:

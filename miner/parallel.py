@@ -1,11 +1,11 @@
 """The parse step on every core: worker processes that read and summarize blobs.
 
 tree-sitter and the Python sweep over its captures hold the GIL, so threads would not help.
-Each worker loads the rule pack once (compiled queries do not pickle) and reads blobs itself
-through its own `git cat-file --batch`, so the parent ships only (path, blob id) and gets
-summaries back. Work goes out in chunks of files cut by bytes, finer than one repository per
-worker, so one huge repository keeps every core busy; results come back in input order, so the
-output is byte-identical for any number of jobs.
+Each worker compiles the rule pack's queries once (compiled queries do not pickle) and reads
+blobs itself through its own `git cat-file --batch`, so the parent ships only (path, blob id)
+and gets summaries back. Work goes out in chunks of files cut by bytes, finer than one
+repository per worker, so one huge repository keeps every core busy; results come back in input
+order, so the output is byte-identical for any number of jobs.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ import git
 from miner import records
 from miner.exclusions import ExclusionConfig
 from miner.records import ModuleSummary
-from miner.rules import load_rules
+from miner.rules import RulePack
 from miner.scan import summarize_blob
-from miner.source import FileEntry, read_blob
+from miner.source import FileEntry, SourceError, read_blob
 
 Outcome = ModuleSummary | str  # a summary, or why the read blob was dropped
 
@@ -72,24 +72,36 @@ def chunk_entries(entries: Sequence[FileEntry], jobs: int) -> list[list[FileEntr
 class _Reader:
     """One process's blob reader and summarizer: the rule pack's queries, open repositories."""
 
-    def __init__(self, exclusions: ExclusionConfig, rules: Sequence[str]):
+    def __init__(self, exclusions: ExclusionConfig, pack: RulePack):
         self.exclusions = exclusions
-        self.queries = load_rules(list(rules)).query_rules()
+        self.queries = pack.query_rules()
         self.repos: OrderedDict[str, git.Repo] = OrderedDict()
 
     def repo(self, path: str) -> git.Repo:
         if path in self.repos:
             self.repos.move_to_end(path)
         else:
-            self.repos[path] = git.Repo(path)
+            try:
+                self.repos[path] = git.Repo(path)
+            except (git.GitError, OSError) as err:
+                raise SourceError(f"{path}: cannot open the repository: {err}") from None
             if len(self.repos) > _OPEN_REPOS:
                 self.repos.popitem(last=False)[1].close()
         return self.repos[path]
 
     def summarize(self, repo_path: str, entries: Sequence[FileEntry]) -> list[Outcome]:
         repo = self.repo(repo_path)
-        return [summarize_blob(read_blob(repo, e.blob), self.exclusions, self.queries)
+        return [summarize_blob(self.read(repo, e), self.exclusions, self.queries)
                 for e in entries]
+
+    @staticmethod
+    def read(repo: git.Repo, entry: FileEntry) -> bytes:
+        try:
+            return read_blob(repo, entry.blob)
+        except (git.GitError, ValueError, OSError) as err:
+            detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            where = f"{repo.git_dir}: cannot read {entry.path} ({entry.blob})"
+            raise SourceError(f"{where}: {detail}") from None
 
     def close(self) -> None:
         while self.repos:
@@ -112,10 +124,10 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _init_worker(parent: int, exclusions: ExclusionConfig, rules: Sequence[str]) -> None:
+def _init_worker(parent: int, exclusions: ExclusionConfig, pack: RulePack) -> None:
     global _worker
     _die_with_parent(parent)
-    _worker = _Reader(exclusions, rules)
+    _worker = _Reader(exclusions, pack)
     # Pool workers leave through os._exit, which skips atexit; Finalize still runs there.
     util.Finalize(_worker, _worker.close, exitpriority=10)
 
@@ -163,17 +175,19 @@ class FilePool:
     """Summarize blobs of any repository with `jobs` worker processes (1: in this process).
 
     `summarize` queues its work at once and returns a lazy iterator, so the caller can queue
-    several repositories before consuming the first and no core waits between them.
+    several repositories before consuming the first and no core waits between them. Workers
+    start once the run has queued `MIN_POOL_BYTES`; what comes before is read in-process.
     """
 
-    def __init__(self, jobs: int, exclusions: ExclusionConfig, rules: Sequence[str] = ()):
+    def __init__(self, jobs: int, exclusions: ExclusionConfig, pack: RulePack):
         if jobs < 1:
             raise ValueError(f"jobs: must be at least 1, not {jobs}")
         self.jobs = jobs
         self.exclusions = exclusions
-        self.rules = tuple(str(r) for r in rules)
+        self.pack = pack
         self._pool: mp.pool.Pool | None = None
         self._local: _Reader | None = None
+        self._queued = 0  # bytes asked for so far
 
     @property
     def started(self) -> bool:
@@ -185,9 +199,8 @@ class FilePool:
     ) -> Iterator[tuple[FileEntry, Outcome]]:
         """Each entry with its outcome, in the order given."""
         entries = list(entries)
-        if self.jobs == 1 or (
-            self._pool is None and sum(e.size for e in entries) < MIN_POOL_BYTES
-        ):
+        self._queued += sum(e.size for e in entries)
+        if self.jobs == 1 or (self._pool is None and self._queued < MIN_POOL_BYTES):
             return self._in_process(str(repo_path), entries)
         chunks = chunk_entries(entries, self.jobs)
         results = self._workers().imap(_summarize_chunk, [(str(repo_path), c) for c in chunks])
@@ -198,7 +211,7 @@ class FilePool:
         self, repo_path: str, entries: list[FileEntry]
     ) -> Iterator[tuple[FileEntry, Outcome]]:
         if self._local is None:
-            self._local = _Reader(self.exclusions, self.rules)
+            self._local = _Reader(self.exclusions, self.pack)
         for entry in entries:
             yield entry, self._local.summarize(repo_path, [entry])[0]
 
@@ -208,7 +221,7 @@ class FilePool:
             # and a caller's unguarded script is not re-imported as spawn/forkserver would.
             method = "fork" if sys.platform == "linux" else None
             self._pool = mp.get_context(method).Pool(
-                self.jobs, _init_worker, (os.getpid(), self.exclusions, self.rules)
+                self.jobs, _init_worker, (os.getpid(), self.exclusions, self.pack)
             )
         return self._pool
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,15 +40,15 @@ from miner.output import (
     write_json,
     write_jsonl,
 )
+from miner.parallel import FilePool, default_jobs
 from miner.remote import mask_url, sync_mirror
 from miner.rules import RulePack, load_rules
-from miner.scan import RepoScan, add_outcome, summarize_blob, summary_key, triage_entries
+from miner.scan import RepoScan, add_outcome, summary_key, triage_entries
 from miner.source import (
     FileEntry,
     SourceError,
     list_python_files,
     open_repo,
-    read_blob,
     resolve_commit,
 )
 from miner.state import (
@@ -76,6 +77,13 @@ class RepoResult:
     funnel: dict  # counts before dedup: functions found, documented, rule-matched, drops
     scope: dict  # `repo_scope` over the modules of `filtered`
 
+    def slim(self) -> RepoResult:
+        """Only what a writing run needs: memory stays bounded by the kept functions, not by
+        every repository's code."""
+        self.candidates = self.filtered
+        self.scan.summaries = {}
+        return self
+
 
 @dataclass
 class MineResult:
@@ -96,9 +104,11 @@ def _now() -> str:
 def scan_repo(
     spec: RepoSpec, config: MineConfig, pack: RulePack, state: RepoState | None = None
 ) -> RepoScan:
-    """Source and parse steps for one repository; with a state, only unseen blobs are read."""
-    with open_repo(config.source_path(spec)) as repo:
-        return _scan(repo, spec, resolve_commit(repo, spec.ref), config, pack, state)
+    """Source and parse steps for one repository, in this process; with a state, only unseen
+    blobs are read."""
+    with FilePool(1, config.exclusions, pack) as pool, open_repo(config.source_path(spec)) as repo:
+        collect = _scan(repo, spec, resolve_commit(repo, spec.ref), config, pack, state, pool)
+        return collect()
 
 
 def _scan(
@@ -108,7 +118,10 @@ def _scan(
     config: MineConfig,
     pack: RulePack,
     state: RepoState | None,
-) -> RepoScan:
+    pool: FilePool,
+) -> Callable[[], RepoScan]:
+    """List the files and queue the unseen blobs on `pool` now; the step returned collects
+    their summaries and saves the state."""
     key = summary_key(pack, config.exclusions)
     cached = state is not None and not config.full
     scan = RepoScan(name=spec.name, commit=commit)
@@ -119,43 +132,41 @@ def _scan(
     to_read = triage_entries(scan, entries, config.exclusions)
     known = state.outcomes(key) if cached else {}
     misses = [e for e in to_read if e.blob not in known]
-    parsed = _summarize(repo, misses, config, pack, spec.name)
-    for entry in to_read:
-        if entry.blob in known:
-            scan.files_reused += 1
-            add_outcome(scan, entry, decode_outcome(known[entry.blob]))
-        else:
-            add_outcome(scan, entry, parsed[entry.path])
-    scan.files_parsed = len(misses)
-    if state is not None:
-        state.save(commit, entries, {e.blob: parsed[e.path] for e in misses}, key)
-    return scan
+    outcomes = pool.summarize(config.source_path(spec), misses)
+
+    def collect() -> RepoScan:
+        parsed = _collect(outcomes, misses, config, spec.name)
+        for entry in to_read:
+            if entry.blob in known:
+                scan.files_reused += 1
+                add_outcome(scan, entry, decode_outcome(known[entry.blob]))
+            else:
+                add_outcome(scan, entry, parsed[entry.path])
+        scan.files_parsed = len(misses)
+        if state is not None:
+            state.save(commit, entries, {e.blob: parsed[e.path] for e in misses}, key)
+        return scan
+
+    return collect
 
 
-def _summarize(
-    repo: git.Repo, entries: list[FileEntry], config: MineConfig, pack: RulePack, name: str
+def _collect(
+    outcomes: Iterator[tuple[FileEntry, Outcome]],
+    entries: list[FileEntry],
+    config: MineConfig,
+    name: str,
 ) -> dict[str, Outcome]:
-    """Read and summarize `entries`: the only step whose cost follows what changed."""
-    queries = pack.query_rules()
-    outcomes: dict[str, Outcome] = {}
+    """The summaries of `entries` as they come in: the only step whose cost follows what
+    changed."""
+    parsed: dict[str, Outcome] = {}
     show = config.progress and sys.stderr.isatty()
     total = sum(e.size for e in entries)
     with tqdm(total=total, unit="B", unit_scale=True, desc=name, disable=not show) as bar:
-        for entry in entries:
+        for entry, outcome in outcomes:
             pause_point("parse")
-            blob = _read_blob(repo, entry)
-            outcomes[entry.path] = summarize_blob(blob, config.exclusions, queries)
+            parsed[entry.path] = outcome
             bar.update(entry.size)
-    return outcomes
-
-
-def _read_blob(repo: git.Repo, entry: FileEntry) -> bytes:
-    try:
-        return read_blob(repo, entry.blob)
-    except (git.GitError, ValueError, OSError) as err:
-        detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        where = f"{repo.git_dir}: cannot read {entry.path} ({entry.blob})"
-        raise SourceError(f"{where}: {detail}") from None
+    return parsed
 
 
 def judge(scan: RepoScan, pack: RulePack, config: MineConfig) -> RepoResult:
@@ -176,24 +187,32 @@ def judge(scan: RepoScan, pack: RulePack, config: MineConfig) -> RepoResult:
     return RepoResult(scan, candidates, filtered, funnel, scope)
 
 
-def mine_repo(
-    spec: RepoSpec, config: MineConfig, pack: RulePack, state: RepoState | None = None
-) -> RepoResult:
-    """One repository from source to verdicts; with a state, an unmoved one from the state."""
+def start_repo(
+    spec: RepoSpec, config: MineConfig, pack: RulePack, state: RepoState | None, pool: FilePool
+) -> Callable[[], RepoResult]:
+    """Queue one repository's parse work on `pool`; the step returned finishes it (verdicts).
+    With a state, an unmoved repository is finished from the state alone."""
     with open_repo(config.source_path(spec)) as repo:
         commit = resolve_commit(repo, spec.ref)
         if state is None:
-            return judge(_scan(repo, spec, commit, config, pack, None), pack, config)
+            collect = _scan(repo, spec, commit, config, pack, None, pool)
+            return lambda: judge(collect(), pack, config)
         key = verdict_key(commit, summary_key(pack, config.exclusions), pack, config)
         stored = None if config.full else state.verdicts(key)
         if stored is not None:
             scan = RepoScan(name=spec.name, commit=commit)
             filtered, funnel, scope = decode_verdicts(stored, scan, pack)
-            return RepoResult(scan, filtered, filtered, funnel, scope)
-        scan = _scan(repo, spec, commit, config, pack, state)
-    result = judge(scan, pack, config)
-    state.save_verdicts(key, encode_verdicts(scan, result.filtered, result.funnel, result.scope))
-    return result
+            done = RepoResult(scan, filtered, filtered, funnel, scope)
+            return lambda: done
+        collect = _scan(repo, spec, commit, config, pack, state, pool)
+
+    def finish() -> RepoResult:
+        result = judge(collect(), pack, config)
+        verdicts = encode_verdicts(result.scan, result.filtered, result.funnel, result.scope)
+        state.save_verdicts(key, verdicts)
+        return result
+
+    return finish
 
 
 def deduplicate(candidates: list[Candidate], config: MineConfig) -> None:
@@ -260,18 +279,63 @@ def _failed_manifest(spec: RepoSpec, error: str, previous: dict, carried: int) -
     return entry
 
 
-def _mine_one(
-    spec: RepoSpec, config: MineConfig, pack: RulePack, state_dir: Path | None
-) -> RepoResult:
+def start_one(
+    spec: RepoSpec, config: MineConfig, pack: RulePack, state_dir: Path | None, pool: FilePool
+) -> Callable[[], RepoResult]:
+    """`start_repo` with the repository's mirror synced and its own state opened (and closed
+    once the step returned has run)."""
     if spec.url and state_dir is not None:
         sync_mirror(spec.url, Path(config.source_path(spec)))
     if state_dir is None:
-        return mine_repo(spec, config, pack)
+        return start_repo(spec, config, pack, None, pool)
     state = RepoState(state_dir / f"{spec.name}.sqlite")
     try:
-        return mine_repo(spec, config, pack, state)
-    finally:
+        finish = start_repo(spec, config, pack, state, pool)
+    except BaseException:
         state.close()
+        raise
+
+    def finish_and_close() -> RepoResult:
+        try:
+            return finish()
+        finally:
+            state.close()
+
+    return finish_and_close
+
+
+def _mine_local(
+    config: MineConfig, pack: RulePack, state_dir: Path | None, slim: bool
+) -> Iterator[tuple[str, RepoResult | SourceError]]:
+    """Each repository's result (or error) in config order. With several jobs, a few
+    repositories are queued ahead of the one being finished, so that small repositories keep
+    every worker busy too."""
+    jobs = config.jobs or default_jobs()
+    ahead = 2 * jobs if jobs > 1 else 0
+    window: deque[tuple[str, Callable[[], RepoResult] | SourceError]] = deque()
+    with FilePool(jobs, config.exclusions, pack) as pool:
+        for spec in config.repos:
+            try:
+                window.append((spec.name, start_one(spec, config, pack, state_dir, pool)))
+            except SourceError as err:
+                window.append((spec.name, err))
+            while len(window) > ahead:
+                yield finish_one(*window.popleft(), slim)
+        while window:
+            yield finish_one(*window.popleft(), slim)
+
+
+def finish_one(
+    name: str, step: Callable[[], RepoResult] | SourceError, slim: bool
+) -> tuple[str, RepoResult | SourceError]:
+    """Run a started repository's last step; `slim` keeps only what a writing run needs."""
+    if isinstance(step, SourceError):
+        return name, step
+    try:
+        result = step()
+    except SourceError as err:
+        return name, err
+    return name, result.slim() if slim else result
 
 
 def mine(config: MineConfig, pack: RulePack | None = None, write: bool = True) -> MineResult:
@@ -295,12 +359,18 @@ def _mine(config: MineConfig, pack: RulePack, out: Path | None) -> MineResult:
     result = MineResult()
     previous = read_previous(out) if out is not None else PreviousRun()
     state_dir = config.state_dir() if out is not None else None
-    for spec in config.repos:
-        try:
-            result.repos[spec.name] = _mine_one(spec, config, pack, state_dir)
-        except SourceError as err:
-            result.failures[spec.name] = str(err)
-            result.carried[spec.name] = previous.pairs.get(spec.name, [])
+    if config.executor == "ray":
+        from miner.ray_executor import mine_on_ray
+
+        mined = mine_on_ray(config, pack, state_dir)
+    else:
+        mined = _mine_local(config, pack, state_dir, slim=out is not None)
+    for name, outcome in mined:
+        if isinstance(outcome, SourceError):
+            result.failures[name] = str(outcome)
+            result.carried[name] = previous.pairs.get(name, [])
+        else:
+            result.repos[name] = outcome
     candidates = result.candidates()
     deduplicate(candidates, config)
     for c in candidates:
