@@ -75,7 +75,8 @@ def add_inspect_parser(subparsers: argparse._SubParsersAction) -> argparse.Argum
                         "all with --json)")
     parser.add_argument("--json", action="store_true",
                         help="print the selected pairs as JSONL, without the table")
-    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+    parser.add_argument("--color", choices=("auto", "always", "never"),
+                        default=InspectConfig.color,
                         help="highlight code (default: auto, when stdout is a terminal)")
     parser.set_defaults(func=run_inspect)
     return parser
@@ -88,6 +89,7 @@ def run_inspect(args: argparse.Namespace) -> int:
     )  # fmt: skip
     try:
         inspect_run(cfg, sys.stdout)
+        sys.stdout.flush()  # here, where a reader that left early can still be handled
     except InspectError as err:
         print(f"miner: error: {err}", file=sys.stderr)
         return EXIT_ERROR

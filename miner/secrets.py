@@ -61,6 +61,7 @@ _TOKEN_TAIL = re.compile(r"[\w.+=-]*")
 # A quoted run of base64 characters: covers both entropy plugins and AWS' 40-character secret.
 _QUOTED_RUN = re.compile(rf"""['"][\w+/=\\-]{{{_MIN_ENTROPY_STRING},}}['"]""")
 
+
 @dataclass(frozen=True, slots=True)
 class _Detector:
     plugin: BasePlugin

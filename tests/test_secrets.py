@@ -13,6 +13,7 @@ AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY"
 GITHUB = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
 GITLAB = "glpat-" + "x7Yz9AbCdEfGhIjKlMnO"
 SLACK = "xoxb-" + "123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"
+SLACK_HOOK = "https://hooks.slack.com/services/" + "T0A1B2C3D/B4E5F6G7H/q8R9s0T1u2V3w4X5y6Z7a8B9"
 STRIPE = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"
 JWT = ".".join(
     base64.urlsafe_b64encode(json.dumps(part).encode()).decode().rstrip("=")
@@ -32,6 +33,8 @@ HEX_TOKEN = "9f8a" + "c41d7e2b6f03a5d8e1c9b47f20a6d3e8c5b1f4a2"  # 44 hex charac
         (f'token = "{GITHUB}"', GITHUB, "GitHub Token"),
         (f'token = "{GITLAB}"', GITLAB, "GitLab Token"),
         (f'client = Slack("{SLACK}")', SLACK, "Slack Token"),
+        (f'CLIENT = SLACK("{SLACK.upper()}")', SLACK.upper(), "Slack Token"),
+        (f'post("{SLACK_HOOK}", text)', SLACK_HOOK, "Slack Token"),
         (f'stripe.api_key = "{STRIPE}"', STRIPE, "Stripe Access Key"),
         (f'headers = {{"Authorization": "Bearer {JWT}"}}', JWT, "JSON Web Token"),
         (f'password = "{PASSWORD}"', PASSWORD, "Secret Keyword"),
