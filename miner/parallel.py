@@ -20,20 +20,27 @@ import os
 import pickle
 import signal
 import sys
-from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing import util
+from typing import Any, TypeVar
 
 import git
 
 from miner import records
+from miner.config import MineConfig
 from miner.exclusions import ExclusionConfig
+from miner.index import RepoIndex
+from miner.judge import Candidate, judge_repo
+from miner.output import import_context
 from miner.records import ModuleSummary
 from miner.rules import RulePack
-from miner.scan import summarize_blob
+from miner.scan import RepoScan, summarize_blob
 from miner.source import FileEntry, SourceError, read_blob
 
 Outcome = ModuleSummary | str  # a summary, or why the read blob was dropped
+T = TypeVar("T")
+R = TypeVar("R")
 
 # Below this many bytes to parse, starting workers costs more than it saves.
 MIN_POOL_BYTES = 256 << 10
@@ -241,3 +248,79 @@ class FilePool:
         if exc[0] is not None and self._pool is not None:
             self._pool.terminate()
         self.close()
+
+
+_inherited: Any = None  # what `fork_map`'s workers find in place of a pickled argument
+
+
+def _call_inherited(task: tuple[Callable[[Any, T], R], T]) -> R:
+    function, item = task
+    return function(_inherited, item)
+
+
+def fork_map(
+    function: Callable[[Any, T], R], items: Sequence[T], jobs: int, inherited: Any
+) -> list[R]:
+    """`[function(inherited, item) for item in items]` on `jobs` forked workers.
+
+    The workers inherit `inherited` through fork instead of receiving it through a pipe,
+    which is what makes it worth farming out work over a whole repository's index: only the
+    items and the (small) results travel. In-process with one job, or where fork is missing.
+    """
+    global _inherited
+    if jobs == 1 or len(items) < 2 or sys.platform != "linux":
+        return [function(inherited, item) for item in items]
+    _inherited = inherited
+    try:
+        with mp.get_context("fork").Pool(jobs, _die_with_parent, (os.getpid(),)) as pool:
+            return pool.map(_call_inherited, [(function, item) for item in items], chunksize=1)
+    finally:
+        _inherited = None
+
+
+def judge_files(
+    scan: RepoScan, index: RepoIndex, pack: RulePack, config: MineConfig, jobs: int
+) -> tuple[list[Candidate], Counter]:
+    """Verdicts on every function of the repository in (path, line) order, on `jobs` forked
+    workers, and the funnel's counts. With one job every candidate comes back; with several,
+    only those the filters kept (the others would cost more to send back than to judge)."""
+    shared = (scan, index, pack, config, jobs == 1)
+    parts = fork_map(_judge_paths, _path_chunks(scan, jobs), jobs, shared)
+    return [c for part, _ in parts for c in part], sum((n for _, n in parts), Counter())
+
+
+def _path_chunks(scan: RepoScan, jobs: int) -> list[list[str]]:
+    """The repository's paths in order, cut into runs of about equally many functions."""
+    paths = sorted(scan.summaries)
+    if jobs == 1:
+        return [paths]
+    target = sum(len(s.functions) for s in scan.summaries.values()) // (jobs * 4) + 1
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for path in paths:
+        if size >= target:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(path)
+        size += len(scan.summaries[path].functions)
+    return chunks
+
+
+def _judge_paths(shared: tuple, paths: list[str]) -> tuple[list[Candidate], Counter]:
+    """Verdicts on the functions in `paths`: the candidates (every one, or only those kept)
+    and the funnel's counts."""
+    scan, index, pack, config, everything = shared
+    part = RepoScan(scan.name, scan.commit, summaries={p: scan.summaries[p] for p in paths})
+    candidates, counts = [], Counter()
+    for c in judge_repo(part, index, pack, config):
+        counts["functions_found"] += 1
+        if c.fn.docstring is not None:
+            counts["functions_documented"] += 1
+            counts["functions_rule_matched"] += bool(c.require)
+        if c.drop is None:
+            c.extra["context"] = import_context(scan.summaries[c.path].imports, c.fn.completion)
+        else:
+            counts["drop:" + c.drop] += 1
+        if everything or c.drop is None:
+            candidates.append(c)
+    return candidates, counts

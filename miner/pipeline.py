@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -25,11 +25,10 @@ from miner import __version__
 from miner.config import MineConfig, RepoSpec
 from miner.dedup import find_duplicates
 from miner.index import RepoIndex
-from miner.judge import Candidate, judge_repo
+from miner.judge import Candidate
 from miner.lock import output_lock
 from miner.output import (
     PreviousRun,
-    import_context,
     narrow_scope,
     pair_record,
     pause_point,
@@ -40,8 +39,8 @@ from miner.output import (
     write_json,
     write_jsonl,
 )
-from miner.parallel import FilePool, default_jobs
-from miner.remote import mask_url, sync_mirror
+from miner.parallel import FilePool, judge_files
+from miner.remote import mask_url
 from miner.rules import RulePack, load_rules
 from miner.scan import RepoScan, add_outcome, summary_key, triage_entries
 from miner.source import (
@@ -169,34 +168,38 @@ def _collect(
     return parsed
 
 
-def judge(scan: RepoScan, pack: RulePack, config: MineConfig) -> RepoResult:
-    """Rules and filters over the whole repository's summaries."""
+def judge(scan: RepoScan, pack: RulePack, config: MineConfig, jobs: int = 1) -> RepoResult:
+    """Rules and filters over the whole repository's summaries. With several jobs the files
+    are judged in forked workers and only the kept functions come back (a slim result)."""
     index = RepoIndex(scan.summaries)
-    candidates = list(judge_repo(scan, index, pack, config))
+    candidates, counts = judge_files(scan, index, pack, config, jobs)
     filtered = [c for c in candidates if c.drop is None]
-    for c in filtered:
-        c.extra["context"] = import_context(scan.summaries[c.path].imports, c.fn.completion)
-    documented = [c for c in candidates if c.fn.docstring is not None]
     funnel = {
-        "functions_found": len(candidates),
-        "functions_documented": len(documented),
-        "functions_rule_matched": sum(1 for c in documented if c.require),
-        "dropped": dict(sorted(Counter(c.drop for c in candidates if c.drop).items())),
+        "functions_found": counts["functions_found"],
+        "functions_documented": counts["functions_documented"],
+        "functions_rule_matched": counts["functions_rule_matched"],
+        "dropped": {k[5:]: v for k, v in sorted(counts.items()) if k.startswith("drop:")},
     }
     scope = repo_scope(index, (c.module for c in filtered))
     return RepoResult(scan, candidates, filtered, funnel, scope)
 
 
 def start_repo(
-    spec: RepoSpec, config: MineConfig, pack: RulePack, state: RepoState | None, pool: FilePool
+    spec: RepoSpec,
+    config: MineConfig,
+    pack: RulePack,
+    state: RepoState | None,
+    pool: FilePool,
+    judge_jobs: int = 1,
 ) -> Callable[[], RepoResult]:
-    """Queue one repository's parse work on `pool`; the step returned finishes it (verdicts).
-    With a state, an unmoved repository is finished from the state alone."""
+    """Queue one repository's parse work on `pool`; the step returned finishes it (verdicts,
+    on `judge_jobs` processes). With a state, an unmoved repository is finished from the
+    state alone."""
     with open_repo(config.source_path(spec)) as repo:
         commit = resolve_commit(repo, spec.ref)
         if state is None:
             collect = _scan(repo, spec, commit, config, pack, None, pool)
-            return lambda: judge(collect(), pack, config)
+            return lambda: judge(collect(), pack, config, judge_jobs)
         key = verdict_key(commit, summary_key(pack, config.exclusions), pack, config)
         stored = None if config.full else state.verdicts(key)
         if stored is not None:
@@ -207,7 +210,7 @@ def start_repo(
         collect = _scan(repo, spec, commit, config, pack, state, pool)
 
     def finish() -> RepoResult:
-        result = judge(collect(), pack, config)
+        result = judge(collect(), pack, config, judge_jobs)
         verdicts = encode_verdicts(result.scan, result.filtered, result.funnel, result.scope)
         state.save_verdicts(key, verdicts)
         return result
@@ -279,65 +282,6 @@ def _failed_manifest(spec: RepoSpec, error: str, previous: dict, carried: int) -
     return entry
 
 
-def start_one(
-    spec: RepoSpec, config: MineConfig, pack: RulePack, state_dir: Path | None, pool: FilePool
-) -> Callable[[], RepoResult]:
-    """`start_repo` with the repository's mirror synced and its own state opened (and closed
-    once the step returned has run)."""
-    if spec.url and state_dir is not None:
-        sync_mirror(spec.url, Path(config.source_path(spec)))
-    if state_dir is None:
-        return start_repo(spec, config, pack, None, pool)
-    state = RepoState(state_dir / f"{spec.name}.sqlite")
-    try:
-        finish = start_repo(spec, config, pack, state, pool)
-    except BaseException:
-        state.close()
-        raise
-
-    def finish_and_close() -> RepoResult:
-        try:
-            return finish()
-        finally:
-            state.close()
-
-    return finish_and_close
-
-
-def _mine_local(
-    config: MineConfig, pack: RulePack, state_dir: Path | None, slim: bool
-) -> Iterator[tuple[str, RepoResult | SourceError]]:
-    """Each repository's result (or error) in config order. With several jobs, a few
-    repositories are queued ahead of the one being finished, so that small repositories keep
-    every worker busy too."""
-    jobs = config.jobs or default_jobs()
-    ahead = 2 * jobs if jobs > 1 else 0
-    window: deque[tuple[str, Callable[[], RepoResult] | SourceError]] = deque()
-    with FilePool(jobs, config.exclusions, pack) as pool:
-        for spec in config.repos:
-            try:
-                window.append((spec.name, start_one(spec, config, pack, state_dir, pool)))
-            except SourceError as err:
-                window.append((spec.name, err))
-            while len(window) > ahead:
-                yield finish_one(*window.popleft(), slim)
-        while window:
-            yield finish_one(*window.popleft(), slim)
-
-
-def finish_one(
-    name: str, step: Callable[[], RepoResult] | SourceError, slim: bool
-) -> tuple[str, RepoResult | SourceError]:
-    """Run a started repository's last step; `slim` keeps only what a writing run needs."""
-    if isinstance(step, SourceError):
-        return name, step
-    try:
-        result = step()
-    except SourceError as err:
-        return name, err
-    return name, result.slim() if slim else result
-
-
 def mine(config: MineConfig, pack: RulePack | None = None, write: bool = True) -> MineResult:
     """Run the whole pipeline; a failing repository is reported, the others still mined.
 
@@ -359,13 +303,9 @@ def _mine(config: MineConfig, pack: RulePack, out: Path | None) -> MineResult:
     result = MineResult()
     previous = read_previous(out) if out is not None else PreviousRun()
     state_dir = config.state_dir() if out is not None else None
-    if config.executor == "ray":
-        from miner.ray_executor import mine_on_ray
+    from miner.executors import mine_repos  # the executors run this module's steps
 
-        mined = mine_on_ray(config, pack, state_dir)
-    else:
-        mined = _mine_local(config, pack, state_dir, slim=out is not None)
-    for name, outcome in mined:
+    for name, outcome in mine_repos(config, pack, state_dir, slim=out is not None):
         if isinstance(outcome, SourceError):
             result.failures[name] = str(outcome)
             result.carried[name] = previous.pairs.get(name, [])

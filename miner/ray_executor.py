@@ -10,12 +10,12 @@ each repository's state file is read and written by whichever node runs its task
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 from miner.config import ConfigError, MineConfig, RepoSpec
+from miner.executors import Mined, finish_one, start_one
 from miner.parallel import FilePool
-from miner.pipeline import RepoResult, finish_one, start_one
+from miner.pipeline import RepoResult
 from miner.rules import RulePack
 from miner.source import SourceError
 
@@ -34,9 +34,7 @@ def _mine_task(
         return finish_one(spec.name, step, slim=True)[1]
 
 
-def mine_on_ray(
-    config: MineConfig, pack: RulePack, state_dir: Path | None
-) -> Iterator[tuple[str, RepoResult | SourceError]]:
+def mine_on_ray(config: MineConfig, pack: RulePack, state_dir: Path | None) -> Mined:
     """Each repository's result (or error) in config order, mined as Ray tasks.
 
     Joins `config.ray_address` (or RAY_ADDRESS, else starts a local instance) unless this

@@ -1,0 +1,294 @@
+"""The miner's benchmark: `make bench` prints a table and writes bench/results.json.
+
+Corpus: the running interpreter's standard library (`.py` files, no site-packages) committed
+into a temporary git repository; for the incremental figures, a replayed history of commits
+that each change ~1% of the mined files. Every miner figure times the real `miner` command as
+a subprocess (so start-up counts, and peak RSS is per run); parse-only is tree-sitter alone
+over the very blobs the miner summarizes, timed in this process.
+
+    python bench/mine_bench.py [--quick] [--out FILE] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from miner.exclusions import ExclusionConfig
+from miner.parse import new_parser
+from miner.scan import triage
+from miner.source import FileEntry, list_python_files, read_blob
+
+HERE = Path(__file__).resolve().parent
+# (metric, target, higher is better); the issue's targets.
+TARGETS = {
+    "throughput_ratio": (0.33, True),
+    "noop_rerun_ratio": (0.05, False),
+    "incremental_ratio": (0.10, False),
+    "parallel_speedup": (1.6, True),
+    "peak_rss_mb": (1024.0, False),
+}
+QUICK_DIRS = ("json", "logging", "email", "test/test_json")
+EDIT_FRACTION = 0.01
+EDIT_ROUNDS = 3
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_rss_mb: float
+    manifest: dict
+
+
+def miner_command() -> list[str]:
+    script = Path(sys.executable).with_name("miner")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "miner.cli"]
+
+
+def timed(argv: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB, the largest process of the run) of one command."""
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        detail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+        raise SystemExit(f"mine_bench: {' '.join(argv[:3])}… exited {process.returncode}: "
+                         f"{detail[0]}")
+    return seconds, usage.ru_maxrss / 1024  # Linux reports KiB
+
+
+def mine(repo: Path, out: Path, *flags: str) -> Run:
+    seconds, rss = timed([*miner_command(), "mine", str(repo), "--out", str(out),
+                          "--no-progress", *flags])
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return Run(seconds, rss, manifest)
+
+
+def git_run(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=bench", "-c",
+                    "user.email=bench@localhost", *args], check=True, capture_output=True)
+
+
+def build_corpus(dest: Path, quick: bool) -> int:
+    """Commit the stdlib's .py files into a new repository at `dest`; returns their count."""
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    count = 0
+    for source in sorted(stdlib.rglob("*.py")):
+        rel = source.relative_to(stdlib)
+        if "site-packages" in rel.parts or not source.is_file():
+            continue
+        if quick and not any(rel.as_posix().startswith(d + "/") for d in QUICK_DIRS):
+            continue
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        count += 1
+    git_run(dest, "init", "-q", "-b", "main")
+    git_run(dest, "add", "-A")
+    git_run(dest, "commit", "-q", "-m", "stdlib corpus")
+    return count
+
+
+def mined_entries(repo: git.Repo) -> list[FileEntry]:
+    """The files the miner reads with default settings (exclusions by path and size)."""
+    cfg = ExclusionConfig()
+    return [e for e in list_python_files(repo, "HEAD") if triage(e, cfg) is None]
+
+
+def parse_only_seconds(repo: git.Repo, entries: list[FileEntry], repeat: int) -> float:
+    """tree-sitter alone over the blobs, read beforehand so only the parse is timed."""
+    blobs = [read_blob(repo, e.blob) for e in entries]
+    parser = new_parser()
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for blob in blobs:
+            parser.parse(blob)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def edit_commit(path: Path, entries: list[FileEntry], round_no: int) -> int:
+    """Change ~1% of the mined files (a different slice each round) in one new commit."""
+    step = max(1, round(1 / EDIT_FRACTION))
+    chosen = entries[round_no % step :: step]
+    for entry in chosen:
+        with (path / entry.path).open("a", encoding="utf-8") as handle:
+            handle.write(
+                f"\n\ndef _bench_edit_{round_no}(value):\n"
+                f'    """Return `value` checked; replayed edit {round_no} of the benchmark."""\n'
+                "    if value is None:\n"
+                "        raise ValueError('value is missing')\n"
+                "    return value\n"
+            )
+    git_run(path, "commit", "-q", "-a", "-m", f"bench edit {round_no}")
+    return len(chosen)
+
+
+def baseline(files: list[Path], work: Path) -> tuple[float, int]:
+    listing = work / "baseline_files.txt"
+    listing.write_text("".join(f"{p}\n" for p in files), encoding="utf-8")
+    out = work / "baseline.jsonl"
+    seconds, _ = timed([sys.executable, str(HERE / "ast_baseline.py"),
+                        "--files-from", str(listing), "--out", str(out)])
+    with out.open(encoding="utf-8") as handle:
+        return seconds, sum(1 for _ in handle)
+
+
+def machine() -> dict:
+    model = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {
+        "cores": cores,
+        "cpu_model": model,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def table(metrics: dict) -> str:
+    rows = ["| metric | value | target | pass |", "|---|---|---|---|"]
+    for name, m in metrics.items():
+        target = "" if m["target"] is None else ("≥ " if m["higher_is_better"] else "≤ ") + (
+            f"{m['target']:g}"
+        )
+        verdict = "" if m["pass"] is None else ("pass" if m["pass"] else "FAIL")
+        rows.append(f"| {name} | {m['value']:g} | {target} | {verdict} |")
+    return "\n".join(rows)
+
+
+def metric(name: str, value: float) -> dict:
+    target, higher = TARGETS.get(name, (None, None))
+    verdict = None if target is None else (value >= target if higher else value <= target)
+    return {"value": round(value, 3), "target": target, "higher_is_better": higher,
+            "pass": verdict}
+
+
+def bench(work: Path, quick: bool, repeat: int) -> dict:
+    corpus = work / "corpus"
+    corpus.mkdir()
+    files_total = build_corpus(corpus, quick)
+    with git.Repo(corpus) as repo:
+        entries = mined_entries(repo)
+        parse_s = parse_only_seconds(repo, entries, repeat)
+    mined_mb = sum(e.size for e in entries) / 1e6
+
+    # Cold full runs, 1 and 2 jobs interleaved so that a burst of load hits both alike.
+    full1: list[Run] = []
+    full2: list[Run] = []
+    for attempt in range(repeat):
+        full1.append(mine(corpus, work / f"full1-{attempt}", "--jobs", "1"))
+        full2.append(mine(corpus, work / f"full2-{attempt}", "--jobs", "2"))
+    one = min(full1, key=lambda r: r.seconds)
+    two = min(full2, key=lambda r: r.seconds)
+    identical = all(
+        (work / f"full{j}-{a}" / "pairs.jsonl").read_bytes()
+        == (work / "full1-0" / "pairs.jsonl").read_bytes()
+        for j in (1, 2) for a in range(repeat)
+    )
+
+    state = work / "full1-0"
+    noop = mine(corpus, state, "--jobs", "1")
+    incremental: list[Run] = []
+    changed = 0
+    for round_no in range(1 if quick else EDIT_ROUNDS):
+        changed = edit_commit(corpus, entries, round_no)
+        incremental.append(mine(corpus, state, "--jobs", "1"))
+    step = statistics.median(r.seconds for r in incremental)
+
+    base_s, base_functions = baseline([corpus / e.path for e in entries], work)
+    total = one.manifest["total"]
+    miner_mb_s = mined_mb / one.seconds
+    values = {
+        "throughput_ratio": miner_mb_s / (mined_mb / parse_s),
+        "noop_rerun_ratio": noop.seconds / one.seconds,
+        "incremental_ratio": step / one.seconds,
+        "parallel_speedup": one.seconds / two.seconds,
+        "peak_rss_mb": one.peak_rss_mb,
+        "miner_mb_s": miner_mb_s,
+        "parse_only_mb_s": mined_mb / parse_s,
+        "functions_per_s": total.get("functions_found", 0) / one.seconds,
+        "pairs_per_s": total.get("kept", 0) / one.seconds,
+        "ast_baseline_mb_s": mined_mb / base_s,
+        "miner_vs_ast_baseline": base_s / one.seconds,
+    }
+    metrics = {name: metric(name, value) for name, value in values.items()}
+    runs = {
+        "full_1_job": one, "full_2_jobs": two, "noop_rerun": noop,
+        **{f"incremental_{i}": r for i, r in enumerate(incremental)},
+    }
+    if not quick:
+        runs["full_keep_all_2_jobs"] = mine(corpus, work / "keep-all", "--keep", "all")
+    return {
+        "corpus": {
+            "source": "stdlib" + (f" subset {list(QUICK_DIRS)}" if quick else ""),
+            "files": files_total,
+            "files_mined": len(entries),
+            "mb_mined": round(mined_mb, 3),
+            "files_changed_per_edit": changed,
+            "edit_rounds": len(incremental),
+        },
+        "metrics": metrics,
+        "outputs_identical_1_vs_2_jobs": identical,
+        "runs": {
+            name: {
+                "seconds": round(r.seconds, 3),
+                "peak_rss_mb": round(r.peak_rss_mb, 1),
+                "files_parsed": r.manifest["total"].get("files_parsed"),
+                "files_reused": r.manifest["total"].get("files_reused"),
+                "functions_found": r.manifest["total"].get("functions_found"),
+                "pairs_kept": r.manifest["total"].get("kept"),
+            }
+            for name, r in runs.items()
+        },
+        "ast_baseline": {"seconds": round(base_s, 3), "functions": base_functions},
+        "repeat": repeat,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark `miner mine` on the stdlib.")
+    parser.add_argument("--quick", action="store_true", help="small corpus subset (smoke test)")
+    parser.add_argument("--out", type=Path, default=HERE / "results.json", metavar="FILE")
+    parser.add_argument("--repeat", type=int, default=None, metavar="N",
+                        help="best of N for the full runs and parse-only (default 2, quick 1)")
+    args = parser.parse_args(argv)
+    repeat = args.repeat or (1 if args.quick else 2)
+    info = machine()
+    with tempfile.TemporaryDirectory(prefix="mine_bench.") as tmp:
+        results = {"machine": info, **bench(Path(tmp), args.quick, repeat)}
+    info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"{info['cpu_model']}, {info['cores']} cores, Python {info['python']}; "
+          f"corpus {results['corpus']['files_mined']} files, {results['corpus']['mb_mined']} MB")
+    print(table(results["metrics"]))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
