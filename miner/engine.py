@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
+from functools import cache
 from typing import Protocol
 
 from miner.records import FunctionRecord, ImportBinding, Usage
@@ -29,39 +32,60 @@ class RuleHit:
     detail: str  # what matched, as written and as resolved
 
 
-def _forms(usage: Usage, module: str, local: dict[str, str], resolver: Resolver) -> list[str]:
-    resolved = resolver.resolve(module, usage.name, local)
-    canonical = resolver.canonical(resolved)
-    return list(dict.fromkeys((usage.name, resolved, canonical)))
+class _Forms:
+    """Each usage of one function resolved once, however many rules look at it."""
+
+    def __init__(self, module: str, local: dict[str, str], resolver: Resolver):
+        self.module, self.local, self.resolver = module, local, resolver
+        self.cache: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, usage: Usage) -> tuple[str, ...]:
+        forms = self.cache.get(usage.name)
+        if forms is None:
+            resolved = self.resolver.resolve(self.module, usage.name, self.local)
+            canonical = self.resolver.canonical(resolved)
+            forms = self.cache[usage.name] = tuple(dict.fromkeys((usage.name, resolved, canonical)))
+        return forms
 
 
-def _glob_match(forms: list[str], globs: tuple[str, ...]) -> bool:
-    include = [g for g in globs if not g.startswith("!")]
-    exclude = [g[1:] for g in globs if g.startswith("!")]
-    if any(fnmatchcase(f, g) for f in forms for g in exclude):
-        return False
-    return any(fnmatchcase(f, g) for f in forms for g in include)
+@cache
+def _glob_matcher(globs: tuple[str, ...]) -> Callable[[tuple[str, ...]], bool]:
+    """One compiled regex for a rule's globs, one for its `!` exclusions."""
+
+    def compiled(patterns: list[str]) -> re.Pattern[str] | None:
+        return re.compile("|".join(map(fnmatch.translate, patterns))) if patterns else None
+
+    include = compiled([g for g in globs if not g.startswith("!")])
+    exclude = compiled([g[1:] for g in globs if g.startswith("!")])
+
+    def matches(forms: tuple[str, ...]) -> bool:
+        if exclude is not None and any(exclude.match(f) for f in forms):
+            return False
+        return include is not None and any(include.match(f) for f in forms)
+
+    return matches
 
 
-def _describe(forms: list[str]) -> str:
+def _describe(forms: tuple[str, ...]) -> str:
     return forms[0] if len(forms) == 1 else f"{forms[0]} (→ {forms[-1]})"
 
 
-def match_rule(
-    rule: Rule, fn: FunctionRecord, module: str, local: dict[str, str], resolver: Resolver
-) -> RuleHit | None:
+def _match_rule(rule: Rule, fn: FunctionRecord, forms: _Forms) -> RuleHit | None:
     if rule.query:
         line = fn.query_hits.get(rule.id)
         return RuleHit(rule, line, "query captured @match") if line is not None else None
-    usages = fn.calls if rule.calls else fn.raises
-    for usage in usages:
-        forms = _forms(usage, module, local, resolver)
-        if rule.raises == REPO_DEFINED:
-            if resolver.is_repo_exception(forms[-1]):
-                return RuleHit(rule, usage.line, f"raises {_describe(forms)}")
-        elif _glob_match(forms, rule.calls or rule.raises):
+    if rule.raises == REPO_DEFINED:
+        for usage in fn.raises:
+            names = forms(usage)
+            if forms.resolver.is_repo_exception(names[-1]):
+                return RuleHit(rule, usage.line, f"raises {_describe(names)}")
+        return None
+    matches = _glob_matcher(rule.calls or rule.raises)
+    for usage in fn.calls if rule.calls else fn.raises:
+        names = forms(usage)
+        if matches(names):
             verb = "calls" if rule.calls else "raises"
-            return RuleHit(rule, usage.line, f"{verb} {_describe(forms)}")
+            return RuleHit(rule, usage.line, f"{verb} {_describe(names)}")
     return None
 
 
@@ -70,5 +94,6 @@ def match_rules(
 ) -> list[RuleHit]:
     """Every rule of the pack that matches `fn`, require and forbid, in pack order."""
     local = resolver.import_bindings(module, fn.local_imports) if fn.local_imports else {}
-    hits = (match_rule(rule, fn, module, local, resolver) for rule in pack.rules)
+    forms = _Forms(module, local, resolver)
+    hits = (_match_rule(rule, fn, forms) for rule in pack.rules)
     return [hit for hit in hits if hit is not None]

@@ -68,6 +68,10 @@ class Candidate:
 def _checks(fn: FunctionRecord, hits: list[RuleHit], config: MineConfig) -> list[Check]:
     doc = fn.docstring
     documented = doc is not None
+    broken = fn.syntax_error
+    syntax = Check("syntax_error", not broken, "ERROR/MISSING node inside" if broken else "")
+    if not documented:  # most functions: nothing after this stage applies to them
+        return [syntax, Check("undocumented", False)]
     secret = ", ".join(f"{s.detector} on line {s.line}: {s.masked}" for s in fn.secrets)
     short = docstring_problem(doc, config.quality) if documented and not fn.secrets else None
     too_long = length_problem(fn, doc, config.quality) if documented else None
@@ -75,7 +79,7 @@ def _checks(fn: FunctionRecord, hits: list[RuleHit], config: MineConfig) -> list
     require = [h for h in hits if h.rule.kind == "require"]
     keep_all = config.keep == "all"
     return [
-        Check("syntax_error", not fn.syntax_error, "ERROR/MISSING node inside" * fn.syntax_error),
+        syntax,
         Check("undocumented", documented),
         Check("test", not is_test_function(fn.qualname)),
         Check("secret", not fn.secrets, secret),
