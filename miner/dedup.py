@@ -62,6 +62,11 @@ def normalized_tokens(code: str) -> list[str]:
     return out
 
 
+# Up to this many distinct items, all pairs are compared exactly (a size filter prunes most):
+# cheaper than building MinHash sketches, and no datasketch/scipy import for a nightly rerun.
+EXACT_PAIRS_LIMIT = 1500
+
+
 def find_duplicates(
     items: Sequence[tuple[tuple, str]], cfg: DedupConfig
 ) -> dict[int, tuple[str, int]]:
@@ -103,13 +108,15 @@ def _near_pairs(
     uniques: list[int], tokens: dict[int, list[str]], cfg: DedupConfig
 ) -> list[tuple[int, int]]:
     """Pairs of items whose shingle sets have a Jaccard similarity of at least the threshold."""
-    # Imported here: datasketch pulls in scipy (~2 s), which every `miner` command importing
-    # DedupConfig would otherwise pay for.
-    from datasketch import MinHash, MinHashLSH
-
     vocabulary: dict[str, int] = {}
     shingles = {i: _shingles(tokens[i], cfg.ngram, vocabulary) for i in uniques}
     indexed = [i for i in uniques if len(shingles[i])]
+    if len(indexed) <= EXACT_PAIRS_LIMIT:
+        return _exact_pairs(indexed, shingles, cfg.threshold)
+    # Imported here: datasketch pulls in scipy (~1-2 s), which every `miner` command importing
+    # DedupConfig, and every run with few pairs, would otherwise pay for.
+    from datasketch import MinHash, MinHashLSH
+
     # MinHash wants 32-bit values: fold the high half in.
     folded = [((shingles[i] ^ (shingles[i] >> 32)) & 0xFFFFFFFF).tolist() for i in indexed]
     sketches = MinHash.bulk(folded, num_perm=cfg.num_perm, hashfunc=_identity)
@@ -132,6 +139,25 @@ def _near_pairs(
             if len(a & b) >= cfg.threshold * len(a | b):
                 pairs.append((j, i))
         lsh.insert(i, sketch)
+    return pairs
+
+
+def _exact_pairs(
+    indexed: list[int], shingles: dict[int, np.ndarray], threshold: float
+) -> list[tuple[int, int]]:
+    """Every pair compared exactly, skipping pairs whose sizes alone rule them out
+    (J(A, B) <= min/max); the LSH path finds a subset of these."""
+    sets = {i: set(shingles[i].tolist()) for i in indexed}
+    by_size = sorted(indexed, key=lambda i: (len(sets[i]), i))
+    pairs = []
+    for position, i in enumerate(by_size):
+        a = sets[i]
+        for j in by_size[position + 1 :]:
+            b = sets[j]
+            if len(a) < threshold * len(b):
+                break
+            if len(a & b) >= threshold * len(a | b):
+                pairs.append((i, j))
     return pairs
 
 

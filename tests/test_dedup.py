@@ -142,3 +142,22 @@ def test_ngram_size_is_configurable():
     assert _shingle_jaccard(UNRELATED, variant) < 0.85 <= _shingle_jaccard(UNRELATED, variant, 1)
     assert find_duplicates(items, DedupConfig()) == {}
     assert find_duplicates(items, DedupConfig(ngram=1)) == {1: ("near_duplicate", 0)}
+
+
+def test_minhash_lsh_path_agrees_with_exact_pairs(monkeypatch):
+    """Large inputs go through datasketch's LSH; on clear-cut data it finds the same pairs."""
+    import miner.dedup
+
+    rng = random.Random(7)
+    words = [f"name_{k}" for k in range(400)]
+    items = []
+    for family in range(30):
+        base = [rng.choice(words) for _ in range(60)]
+        body = "\n    ".join(f"{base[k]} = {base[k + 1]}({base[k + 2]})" for k in range(0, 57, 3))
+        items.append(((family, 0), f"def f{family}():\n    {body}\n"))
+        near = body.replace(base[30], "changed_once", 1)
+        items.append(((family, 1), f"def f{family}():\n    {near}\n"))
+    exact = find_duplicates(items, DedupConfig())
+    assert len(exact) == 30 and all(r == "near_duplicate" for r, _ in exact.values())
+    monkeypatch.setattr(miner.dedup, "EXACT_PAIRS_LIMIT", 0)
+    assert find_duplicates(items, DedupConfig()) == exact
