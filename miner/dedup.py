@@ -15,8 +15,11 @@ import re
 import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy
+
 
 _DROPPED = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER})
 _STATEMENT_START = frozenset({tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT})
@@ -26,7 +29,7 @@ _MARKERS = {tokenize.NEWLINE: "<nl>", tokenize.INDENT: "<in>", tokenize.DEDENT: 
 _FALLBACK_TOKEN = re.compile(r"\w+|[^\w\s]")
 _FALLBACK_COMMENT = re.compile(r"#[^\n]*")
 _LSH_WEIGHTS = (0.05, 0.95)  # (false positive, false negative)
-_SHINGLE_BASE = np.uint64(0x9E3779B97F4A7C15)  # odd, with well-mixed bits
+_SHINGLE_BASE = 0x9E3779B97F4A7C15  # odd, with well-mixed bits
 
 
 @dataclass
@@ -143,7 +146,7 @@ def _near_pairs(
 
 
 def _exact_pairs(
-    indexed: list[int], shingles: dict[int, np.ndarray], threshold: float
+    indexed: list[int], shingles: dict[int, numpy.ndarray], threshold: float
 ) -> list[tuple[int, int]]:
     """Every pair compared exactly, skipping pairs whose sizes alone rule them out
     (J(A, B) <= min/max); the LSH path finds a subset of these."""
@@ -161,19 +164,21 @@ def _exact_pairs(
     return pairs
 
 
-def _shingles(tokens: list[str], ngram: int, vocabulary: dict[str, int]) -> np.ndarray:
+def _shingles(tokens: list[str], ngram: int, vocabulary: dict[str, int]) -> numpy.ndarray:
     """Distinct 64-bit hashes of the token n-grams (one n-gram for a shorter sequence).
 
     Tokens are numbered in order of first sight; the order is the items' sort order, so the
     numbers (and the whole result) are the same on every run over the same items.
     """
+    import numpy as np  # on first use: a no-op rerun's start-up need not pay for it
+
     ids = np.array([vocabulary.setdefault(t, len(vocabulary)) for t in tokens], dtype=np.uint64)
     width = min(ngram, len(ids))
     count = len(ids) - width + 1 if width else 0
     combined = np.zeros(count, dtype=np.uint64)
     with np.errstate(over="ignore"):  # wrapping around 2**64 is the point
         for k in range(width):
-            combined = combined * _SHINGLE_BASE + ids[k : k + count]
+            combined = combined * np.uint64(_SHINGLE_BASE) + ids[k : k + count]
     return np.unique(combined)
 
 

@@ -10,6 +10,8 @@ run across repositories on every run. That is what keeps the result byte-identic
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
 import time
 from collections import Counter
@@ -218,11 +220,32 @@ def start_repo(
     return finish
 
 
-def deduplicate(candidates: list[Candidate], config: MineConfig) -> None:
+def _cached_duplicates(
+    items: list[tuple[tuple, str]], config: MineConfig, cache: Path | None
+) -> dict[int, tuple[str, int]]:
+    """`find_duplicates`, reused when its inputs are those of the last run (a nightly rerun
+    that changed nothing need not tokenize every kept function again)."""
+    digest = hashlib.sha256(json.dumps(asdict(config.dedup), sort_keys=True).encode())
+    for key, code in items:
+        digest.update(f"{key!r}\0{code}\0".encode())
+    if cache is not None:
+        try:
+            stored = json.loads(cache.read_text(encoding="utf-8"))
+            if stored["digest"] == digest.hexdigest():
+                return {int(i): (reason, kept) for i, (reason, kept) in stored["dropped"].items()}
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # no cache, or a damaged one: compute
+    dropped = find_duplicates(items, config.dedup)
+    if cache is not None:
+        write_json(cache, {"digest": digest.hexdigest(), "dropped": dropped})
+    return dropped
+
+
+def deduplicate(candidates: list[Candidate], config: MineConfig, cache: Path | None = None) -> None:
     """Across every repository of the run; the lowest (repo, path, line) survives."""
     kept = sorted((c for c in candidates if c.drop is None), key=lambda c: c.sort_key)
     items = [(c.sort_key, c.fn.completion) for c in kept]
-    for dropped, (reason, survivor) in find_duplicates(items, config.dedup).items():
+    for dropped, (reason, survivor) in _cached_duplicates(items, config, cache).items():
         kept[dropped].drop = reason
         kept[dropped].duplicate_of = f"{kept[survivor].repo}:{kept[survivor].path}::" + (
             kept[survivor].fn.qualname
@@ -312,7 +335,7 @@ def _mine(config: MineConfig, pack: RulePack, out: Path | None) -> MineResult:
         else:
             result.repos[name] = outcome
     candidates = result.candidates()
-    deduplicate(candidates, config)
+    deduplicate(candidates, config, state_dir / "dedup.json" if state_dir else None)
     for c in candidates:
         if c.drop is None:
             c.split = split_of(c.repo, c.path, config.validation_fraction)

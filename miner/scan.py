@@ -8,7 +8,6 @@ withheld right here, so no later step or cache ever holds them).
 from __future__ import annotations
 
 import hashlib
-import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,12 +15,11 @@ from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
-from miner import exclusions, parse, records, secrets
+from miner import parse
 from miner.exclusions import ExclusionConfig, generated_header, path_exclusion
 from miner.parse import QuerySet, UndecodableSource, decode_source, summarize
 from miner.records import ModuleSummary
 from miner.rules import RulePack
-from miner.secrets import scan_secrets
 from miner.source import FileEntry
 
 WITHHELD = "<withheld: the function contains a secret>"
@@ -44,8 +42,8 @@ def _code_fingerprint() -> str:
     """The code a summary comes from. Hashing the sources, rather than trusting a version
     constant alone, means an edited detector or parser can never be served stale results."""
     digest = hashlib.sha256(f"{parse.EXTRACTOR_VERSION}\0{version('detect-secrets')}".encode())
-    for module in (parse, records, secrets, exclusions, sys.modules[__name__]):
-        digest.update(Path(module.__file__).read_bytes())
+    for module in ("parse", "records", "secrets", "exclusions", "scan"):
+        digest.update((Path(__file__).parent / f"{module}.py").read_bytes())
     return digest.hexdigest()
 
 
@@ -80,6 +78,9 @@ def summarize_blob(
 
 
 def withhold_secrets(summary: ModuleSummary) -> None:
+    # Imported on first use: detect-secrets costs a third of a no-op nightly run's start-up.
+    from miner.secrets import scan_secrets
+
     for fn in summary.functions:
         if fn.docstring is None:
             continue
