@@ -111,17 +111,13 @@ def mined_entries(repo: git.Repo) -> list[FileEntry]:
     return [e for e in list_python_files(repo, "HEAD") if triage(e, cfg) is None]
 
 
-def parse_only_seconds(repo: git.Repo, entries: list[FileEntry], repeat: int) -> float:
+def parse_only_seconds(blobs: list[bytes]) -> float:
     """tree-sitter alone over the blobs, read beforehand so only the parse is timed."""
-    blobs = [read_blob(repo, e.blob) for e in entries]
     parser = new_parser()
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for blob in blobs:
-            parser.parse(blob)
-        best = min(best, time.perf_counter() - start)
-    return best
+    start = time.perf_counter()
+    for blob in blobs:
+        parser.parse(blob)
+    return time.perf_counter() - start
 
 
 def edit_commit(path: Path, entries: list[FileEntry], round_no: int) -> int:
@@ -193,15 +189,19 @@ def bench(work: Path, quick: bool, repeat: int) -> dict:
     files_total = build_corpus(corpus, quick)
     with git.Repo(corpus) as repo:
         entries = mined_entries(repo)
-        parse_s = parse_only_seconds(repo, entries, repeat)
+        blobs = [read_blob(repo, e.blob) for e in entries]
     mined_mb = sum(e.size for e in entries) / 1e6
 
-    # Cold full runs, 1 and 2 jobs interleaved so that a burst of load hits both alike.
+    # Parse-only and cold full runs with 1 and 2 jobs interleaved, best of each: the machine's
+    # speed drifts (shared cores), and a drift should hit every figure of a ratio alike.
+    parse_s = float("inf")
     full1: list[Run] = []
     full2: list[Run] = []
     for attempt in range(repeat):
+        parse_s = min(parse_s, parse_only_seconds(blobs))
         full1.append(mine(corpus, work / f"full1-{attempt}", "--jobs", "1"))
         full2.append(mine(corpus, work / f"full2-{attempt}", "--jobs", "2"))
+    del blobs
     one = min(full1, key=lambda r: r.seconds)
     two = min(full2, key=lambda r: r.seconds)
     identical = all(
@@ -274,9 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small corpus subset (smoke test)")
     parser.add_argument("--out", type=Path, default=HERE / "results.json", metavar="FILE")
     parser.add_argument("--repeat", type=int, default=None, metavar="N",
-                        help="best of N for the full runs and parse-only (default 2, quick 1)")
+                        help="best of N for parse-only and the full runs (default 3, quick 1)")
     args = parser.parse_args(argv)
-    repeat = args.repeat or (1 if args.quick else 2)
+    repeat = args.repeat or (1 if args.quick else 3)
     info = machine()
     with tempfile.TemporaryDirectory(prefix="mine_bench.") as tmp:
         results = {"machine": info, **bench(Path(tmp), args.quick, repeat)}

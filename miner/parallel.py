@@ -47,6 +47,8 @@ MIN_POOL_BYTES = 256 << 10
 # Chunks several times smaller than a fair share let fast workers take over slow ones' work.
 _CHUNKS_PER_JOB = 8
 _MAX_CHUNK_BYTES = 4 << 20
+# Judging fewer functions takes about as long as forking workers to share the work.
+MIN_FORK_FUNCTIONS = 1000
 # Work arrives repository by repository: a few open ones per worker bound its `cat-file`s.
 _OPEN_REPOS = 4
 
@@ -250,30 +252,31 @@ class FilePool:
         self.close()
 
 
-_inherited: Any = None  # what `fork_map`'s workers find in place of a pickled argument
+_inherited: tuple[Callable[[Any, Any], Any], Any] | None = None  # what fork_map's workers find
 
 
-def _call_inherited(task: tuple[Callable[[Any, T], R], T]) -> R:
-    function, item = task
-    return function(_inherited, item)
+def _call_inherited(item: Any) -> Any:
+    assert _inherited is not None, "fork_map's worker started without its inheritance"
+    function, shared = _inherited
+    return function(shared, item)
 
 
 def fork_map(
-    function: Callable[[Any, T], R], items: Sequence[T], jobs: int, inherited: Any
+    function: Callable[[Any, T], R], items: Sequence[T], jobs: int, shared: Any
 ) -> list[R]:
-    """`[function(inherited, item) for item in items]` on `jobs` forked workers.
+    """`[function(shared, item) for item in items]` on `jobs` forked workers.
 
-    The workers inherit `inherited` through fork instead of receiving it through a pipe,
-    which is what makes it worth farming out work over a whole repository's index: only the
-    items and the (small) results travel. In-process with one job, or where fork is missing.
+    The workers inherit `function` and `shared` through fork instead of receiving them through
+    a pipe, which is what makes it worth farming out work over a whole repository's index:
+    only the items and the results travel. In-process with one job, or where fork is missing.
     """
     global _inherited
     if jobs == 1 or len(items) < 2 or sys.platform != "linux":
-        return [function(inherited, item) for item in items]
-    _inherited = inherited
+        return [function(shared, item) for item in items]
+    _inherited = (function, shared)
     try:
         with mp.get_context("fork").Pool(jobs, _die_with_parent, (os.getpid(),)) as pool:
-            return pool.map(_call_inherited, [(function, item) for item in items], chunksize=1)
+            return pool.map(_call_inherited, items, chunksize=1)
     finally:
         _inherited = None
 
@@ -285,6 +288,9 @@ def judge_files(
     workers, and the funnel's counts. With one job every candidate comes back; with several,
     only those the filters kept (the others would cost more to send back than to judge)."""
     shared = (scan, index, pack, config, jobs == 1)
+    functions = sum(len(s.functions) for s in scan.summaries.values())
+    if jobs == 1 or functions < MIN_FORK_FUNCTIONS:
+        return _judge_paths(shared, sorted(scan.summaries))
     parts = fork_map(_judge_paths, _path_chunks(scan, jobs), jobs, shared)
     return [c for part, _ in parts for c in part], sum((n for _, n in parts), Counter())
 
@@ -292,8 +298,6 @@ def judge_files(
 def _path_chunks(scan: RepoScan, jobs: int) -> list[list[str]]:
     """The repository's paths in order, cut into runs of about equally many functions."""
     paths = sorted(scan.summaries)
-    if jobs == 1:
-        return [paths]
     target = sum(len(s.functions) for s in scan.summaries.values()) // (jobs * 4) + 1
     chunks: list[list[str]] = [[]]
     size = 0

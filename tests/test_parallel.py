@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 from miner.exclusions import ExclusionConfig
-from miner.parallel import MIN_POOL_BYTES, FilePool, chunk_entries, default_jobs
+from miner.parallel import (
+    MIN_FORK_FUNCTIONS,
+    MIN_POOL_BYTES,
+    FilePool,
+    chunk_entries,
+    default_jobs,
+)
 from miner.pipeline import RUN_KEYS
 from miner.records import ModuleSummary
 from miner.rules import load_rules
@@ -177,7 +183,9 @@ def _outputs(out: Path) -> tuple[bytes, bytes, dict]:
 
 
 def test_mine_is_byte_identical_for_any_number_of_jobs(make_repo, mine, tmp_path):
-    big = make_repo("big", package_files("big", modules=70, functions=12))
+    # Big enough that with several jobs both the parse and the judging go to workers.
+    assert 70 * 15 >= MIN_FORK_FUNCTIONS
+    big = make_repo("big", package_files("big", modules=70, functions=15))
     smalls = [make_repo(f"s{i}", package_files(f"s{i}", modules=2, functions=3, first=100 + 2 * i))
               for i in range(3)]
     repos = (smalls[0], big, *smalls[1:])
@@ -190,7 +198,7 @@ def test_mine_is_byte_identical_for_any_number_of_jobs(make_repo, mine, tmp_path
     assert results[3] == results[1]
     repos_seen = {p["repo"] for p in pairs}
     assert repos_seen == {"big", "s0", "s1", "s2"}
-    assert len(pairs) == 70 * 12 + 3 * 2 * 3
+    assert len(pairs) == 70 * 15 + 3 * 2 * 3
 
 
 def test_jobs_must_be_positive(make_repo, mine, capsys):
