@@ -262,9 +262,14 @@ def _call_inherited(item: Any) -> Any:
 
 
 def fork_map(
-    function: Callable[[Any, T], R], items: Sequence[T], jobs: int, shared: Any
+    function: Callable[[Any, T], R],
+    items: Sequence[T],
+    jobs: int,
+    shared: Any,
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> list[R]:
-    """`[function(shared, item) for item in items]` on `jobs` forked workers.
+    """`[function(shared, item) for item in items]` on `jobs` forked workers, running
+    `meanwhile` in this process while they work (and before any fork is gone).
 
     The workers inherit `function` and `shared` through fork instead of receiving them through
     a pipe, which is what makes it worth farming out work over a whole repository's index:
@@ -272,26 +277,36 @@ def fork_map(
     """
     global _inherited
     if jobs == 1 or len(items) < 2 or sys.platform != "linux":
+        meanwhile()
         return [function(shared, item) for item in items]
     _inherited = (function, shared)
     try:
         with mp.get_context("fork").Pool(jobs, _die_with_parent, (os.getpid(),)) as pool:
-            return pool.map(_call_inherited, items, chunksize=1)
+            pending = pool.map_async(_call_inherited, items, chunksize=1)
+            meanwhile()
+            return pending.get()
     finally:
         _inherited = None
 
 
 def judge_files(
-    scan: RepoScan, index: RepoIndex, pack: RulePack, config: MineConfig, jobs: int
+    scan: RepoScan,
+    index: RepoIndex,
+    pack: RulePack,
+    config: MineConfig,
+    jobs: int,
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> tuple[list[Candidate], Counter]:
     """Verdicts on every function of the repository in (path, line) order, on `jobs` forked
-    workers, and the funnel's counts. With one job every candidate comes back; with several,
-    only those the filters kept (the others would cost more to send back than to judge)."""
+    workers, and the funnel's counts; `meanwhile` runs in this process as they work. With one
+    job every candidate comes back; with several, only those the filters kept (the others
+    would cost more to send back than to judge)."""
     shared = (scan, index, pack, config, jobs == 1)
     functions = sum(len(s.functions) for s in scan.summaries.values())
     if jobs == 1 or functions < MIN_FORK_FUNCTIONS:
+        meanwhile()
         return _judge_paths(shared, sorted(scan.summaries))
-    parts = fork_map(_judge_paths, _path_chunks(scan, jobs), jobs, shared)
+    parts = fork_map(_judge_paths, _path_chunks(scan, jobs), jobs, shared, meanwhile)
     return [c for part, _ in parts for c in part], sum((n for _, n in parts), Counter())
 
 

@@ -109,7 +109,9 @@ def scan_repo(
     blobs are read."""
     with FilePool(1, config.exclusions, pack) as pool, open_repo(config.source_path(spec)) as repo:
         collect = _scan(repo, spec, resolve_commit(repo, spec.ref), config, pack, state, pool)
-        return collect()
+        scan, save = collect()
+        save()
+        return scan
 
 
 def _scan(
@@ -120,9 +122,9 @@ def _scan(
     pack: RulePack,
     state: RepoState | None,
     pool: FilePool,
-) -> Callable[[], RepoScan]:
+) -> Callable[[], tuple[RepoScan, Callable[[], None]]]:
     """List the files and queue the unseen blobs on `pool` now; the step returned collects
-    their summaries and saves the state."""
+    their summaries, and returns the scan with the step that saves them to the state."""
     key = summary_key(pack, config.exclusions)
     cached = state is not None and not config.full
     scan = RepoScan(name=spec.name, commit=commit)
@@ -135,7 +137,7 @@ def _scan(
     misses = [e for e in to_read if e.blob not in known]
     outcomes = pool.summarize(config.source_path(spec), misses)
 
-    def collect() -> RepoScan:
+    def collect() -> tuple[RepoScan, Callable[[], None]]:
         parsed = _collect(outcomes, misses, config, spec.name)
         for entry in to_read:
             if entry.blob in known:
@@ -144,9 +146,12 @@ def _scan(
             else:
                 add_outcome(scan, entry, parsed[entry.path])
         scan.files_parsed = len(misses)
-        if state is not None:
-            state.save(commit, entries, {e.blob: parsed[e.path] for e in misses}, key)
-        return scan
+
+        def save() -> None:
+            if state is not None:
+                state.save(commit, entries, {e.blob: parsed[e.path] for e in misses}, key)
+
+        return scan, save
 
     return collect
 
@@ -170,11 +175,18 @@ def _collect(
     return parsed
 
 
-def judge(scan: RepoScan, pack: RulePack, config: MineConfig, jobs: int = 1) -> RepoResult:
+def judge(
+    scan: RepoScan,
+    pack: RulePack,
+    config: MineConfig,
+    jobs: int = 1,
+    meanwhile: Callable[[], None] = lambda: None,
+) -> RepoResult:
     """Rules and filters over the whole repository's summaries. With several jobs the files
-    are judged in forked workers and only the kept functions come back (a slim result)."""
+    are judged in forked workers (while `meanwhile` runs here) and only the kept functions
+    come back (a slim result)."""
     index = RepoIndex(scan.summaries)
-    candidates, counts = judge_files(scan, index, pack, config, jobs)
+    candidates, counts = judge_files(scan, index, pack, config, jobs, meanwhile)
     filtered = [c for c in candidates if c.drop is None]
     funnel = {
         "functions_found": counts["functions_found"],
@@ -201,7 +213,7 @@ def start_repo(
         commit = resolve_commit(repo, spec.ref)
         if state is None:
             collect = _scan(repo, spec, commit, config, pack, None, pool)
-            return lambda: judge(collect(), pack, config, judge_jobs)
+            return lambda: judge(collect()[0], pack, config, judge_jobs)
         key = verdict_key(commit, summary_key(pack, config.exclusions), pack, config)
         stored = None if config.full else state.verdicts(key)
         if stored is not None:
@@ -212,7 +224,9 @@ def start_repo(
         collect = _scan(repo, spec, commit, config, pack, state, pool)
 
     def finish() -> RepoResult:
-        result = judge(collect(), pack, config, judge_jobs)
+        scan, save = collect()
+        # The new summaries are encoded into the state while the workers judge.
+        result = judge(scan, pack, config, judge_jobs, meanwhile=save)
         verdicts = encode_verdicts(result.scan, result.filtered, result.funnel, result.scope)
         state.save_verdicts(key, verdicts)
         return result
