@@ -1,11 +1,12 @@
 """The miner as a pipeline: source → parse → rules → filters → dedup → split → write.
 
 Mining into OUT is incremental: each repository's state (`<state>/<repo>.sqlite`) caches its
-summaries by blob, its last commit's file list and the verdicts on that commit. Only blobs not
-seen before are read and parsed; the verdicts, which depend on other files (name resolution,
-the repository's exceptions), are recomputed from all the summaries whenever the commit or
-the settings moved, and a repository where neither moved is not read at all. Dedup and split
-run across repositories on every run. That is what keeps the result byte-identical to `--full`.
+summaries by blob, its last commit's file list and the verdicts on that commit, also per file.
+Only blobs not seen before are read and parsed; whenever the commit or the settings moved, the
+files whose verdicts may have changed are judged again (`miner.reuse`: the changed files, or
+all of them when the facts other files' verdicts depend on changed), and a repository where
+neither moved is not read at all. Dedup and split run across repositories on every run. That
+is what keeps the result byte-identical to `--full`, which judges every file.
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ from miner.output import (
 )
 from miner.parallel import FilePool, judge_files
 from miner.remote import mask_url
+from miner.reuse import funnel_of, judge_reusing, load_summaries
 from miner.rules import RulePack, load_rules
-from miner.scan import RepoScan, add_outcome, summary_key, triage_entries
+from miner.scan import RepoScan, add_facts, add_outcome, summary_key, triage_entries
 from miner.source import (
     FileEntry,
     SourceError,
@@ -55,8 +57,8 @@ from miner.source import (
 from miner.state import (
     Outcome,
     RepoState,
-    decode_outcome,
     decode_verdicts,
+    encode_facts,
     encode_verdicts,
     verdict_key,
 )
@@ -65,7 +67,7 @@ from miner.state import (
 # commits and the same previous outputs: when it ran, and how much work the state saved
 # (per repository and in the total).
 RUN_KEYS = ("started_at", "finished_at", "seconds")
-REUSE_KEYS = ("files_listed", "files_parsed", "files_reused")
+REUSE_KEYS = ("files_listed", "files_parsed", "files_reused", "files_judged")
 
 
 @dataclass
@@ -111,6 +113,8 @@ def scan_repo(
         collect = _scan(repo, spec, resolve_commit(repo, spec.ref), config, pack, state, pool)
         scan, save = collect()
         save()
+        if state is not None:
+            load_summaries(scan, state, summary_key(pack, config.exclusions), sorted(scan.facts))
         return scan
 
 
@@ -133,7 +137,7 @@ def _scan(
         entries = list_python_files(repo, commit)
         scan.files_listed = len(entries)
     to_read = triage_entries(scan, entries, config.exclusions)
-    known = state.outcomes(key) if cached else {}
+    known = state.facts(key) if cached else {}
     misses = [e for e in to_read if e.blob not in known]
     outcomes = pool.summarize(config.source_path(spec), misses)
 
@@ -142,9 +146,11 @@ def _scan(
         for entry in to_read:
             if entry.blob in known:
                 scan.files_reused += 1
-                add_outcome(scan, entry, decode_outcome(known[entry.blob]))
+                add_facts(scan, entry, known[entry.blob])
             else:
                 add_outcome(scan, entry, parsed[entry.path])
+                if state is not None:
+                    add_facts(scan, entry, encode_facts(parsed[entry.path]), counted=True)
         scan.files_parsed = len(misses)
 
         def save() -> None:
@@ -187,13 +193,9 @@ def judge(
     come back (a slim result)."""
     index = RepoIndex(scan.summaries)
     candidates, counts = judge_files(scan, index, pack, config, jobs, meanwhile)
+    scan.files_judged = len(scan.summaries)
     filtered = [c for c in candidates if c.drop is None]
-    funnel = {
-        "functions_found": counts["functions_found"],
-        "functions_documented": counts["functions_documented"],
-        "functions_rule_matched": counts["functions_rule_matched"],
-        "dropped": {k[5:]: v for k, v in sorted(counts.items()) if k.startswith("drop:")},
-    }
+    funnel = funnel_of(counts)
     scope = repo_scope(index, (c.module for c in filtered))
     return RepoResult(scan, candidates, filtered, funnel, scope)
 
@@ -226,7 +228,12 @@ def start_repo(
     def finish() -> RepoResult:
         scan, save = collect()
         # The new summaries are encoded into the state while the workers judge.
-        result = judge(scan, pack, config, judge_jobs, meanwhile=save)
+        if config.full:
+            result = judge(scan, pack, config, judge_jobs, meanwhile=save)
+        else:
+            skey = summary_key(pack, config.exclusions)
+            kept, funnel, scope = judge_reusing(scan, state, skey, pack, config, judge_jobs, save)
+            result = RepoResult(scan, kept, kept, funnel, scope)
         verdicts = encode_verdicts(result.scan, result.filtered, result.funnel, result.scope)
         state.save_verdicts(key, verdicts)
         return result
@@ -277,6 +284,7 @@ def repo_manifest(result: RepoResult, spec: RepoSpec) -> dict:
         "files_listed": result.scan.files_listed,
         "files_parsed": result.scan.files_parsed,
         "files_reused": result.scan.files_reused,
+        "files_judged": result.scan.files_judged,
         "files_dropped": dict(sorted(result.scan.files_dropped.items())),
         "functions_found": result.funnel["functions_found"],
         "functions_documented": result.funnel["functions_documented"],
@@ -314,7 +322,7 @@ def _failed_manifest(spec: RepoSpec, error: str, previous: dict, carried: int) -
     """The failed repository's previous entry (what its carried pairs came from), marked."""
     entry = dict(previous) or {"path": mask_url(spec.url) if spec.url else spec.path}
     entry.update({"ref": spec.ref, "failed": error, "files_listed": 0, "files_parsed": 0})
-    entry.update({"files_reused": 0, "pairs_added": 0, "pairs_removed": 0})
+    entry.update({"files_reused": 0, "files_judged": 0, "pairs_added": 0, "pairs_removed": 0})
     entry["pairs_unchanged"] = carried
     return entry
 

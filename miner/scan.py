@@ -8,6 +8,7 @@ withheld right here, so no later step or cache ever holds them).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,8 +34,13 @@ class RepoScan:
     files_listed: int = 0  # entries listed from git; 0 when the state knew the commit's files
     files_parsed: int = 0
     files_reused: int = 0
+    files_judged: int = 0  # files whose verdicts were computed, not reused from the state
     files_dropped: Counter = field(default_factory=Counter)
     summaries: dict[str, ModuleSummary] = field(default_factory=dict)  # path -> summary
+    # With a state: every summarized file's blob and encoded module facts (`state.encode_facts`);
+    # `summaries` then holds only the files parsed now until `reuse` decodes the others it needs.
+    blobs: dict[str, str] = field(default_factory=dict)
+    facts: dict[str, str] = field(default_factory=dict)
 
 
 @cache
@@ -111,3 +117,14 @@ def add_outcome(scan: RepoScan, entry: FileEntry, outcome: ModuleSummary | str) 
         scan.files_dropped[outcome] += 1
     else:
         scan.summaries[entry.path] = outcome
+
+
+def add_facts(scan: RepoScan, entry: FileEntry, facts: str, counted: bool = False) -> None:
+    """Record a file by its encoded module facts (`state.encode_facts`): a dropped blob's are
+    its reason, counted unless `add_outcome` counted it already."""
+    if facts.startswith('"'):
+        if not counted:
+            scan.files_dropped[json.loads(facts)] += 1
+    else:
+        scan.blobs[entry.path] = entry.blob
+        scan.facts[entry.path] = facts

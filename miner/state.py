@@ -1,5 +1,5 @@
-"""Per-repository SQLite state: module summaries by blob, the Python files of the last commit,
-and the verdicts on that commit.
+"""Per-repository SQLite state: module summaries (and their module facts) by blob, the Python
+files of the last commit, the verdicts on that commit, and each file's own verdicts.
 
 Everything stored is a fact about content (the summary of blob B under cache key K, the files
 of commit C, the functions the filters keep at commit C under settings K), never about the
@@ -25,21 +25,26 @@ from miner.config import MineConfig
 from miner.engine import RuleHit
 from miner.judge import Candidate
 from miner.output import pause_point
-from miner.records import FunctionRecord, ModuleSummary
+from miner.records import ClassDef, FunctionRecord, ImportBinding, ModuleSummary
 from miner.rules import RulePack
 from miner.scan import RepoScan
 from miner.source import FileEntry
 
-SCHEMA = "2"
+SCHEMA = "3"
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS summaries (
-    blob TEXT NOT NULL, key TEXT NOT NULL, outcome TEXT NOT NULL, PRIMARY KEY (blob, key)
+    blob TEXT NOT NULL, key TEXT NOT NULL, outcome TEXT NOT NULL, facts TEXT NOT NULL,
+    PRIMARY KEY (blob, key)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, blob TEXT NOT NULL, size INTEGER);
 CREATE TABLE IF NOT EXISTS verdicts (key TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS judged (path TEXT PRIMARY KEY, blob TEXT NOT NULL, data TEXT NOT NULL);
 """
+_DROP = "".join(
+    f"DROP TABLE IF EXISTS {t};" for t in ("summaries", "files", "verdicts", "judged", "meta")
+)
 # The fields of a kept function that dedup, split and the pair records use.
 _KEPT_FIELDS = ("qualname", "start_line", "end_line", "code", "docstring", "completion")
 
@@ -61,6 +66,32 @@ def decode_outcome(text: str) -> Outcome:
     return data if isinstance(data, str) else ModuleSummary.from_dict(data)
 
 
+def encode_facts(outcome: Outcome) -> str:
+    """What `RepoIndex` reads of a file (imports, classes, aliases; no lines, no functions),
+    positional and compact; a dropped blob's facts are its drop reason."""
+    if isinstance(outcome, str):
+        return json.dumps(outcome)
+    imports = [(b.local, b.module, b.name, b.level) for b in outcome.imports]
+    classes = [(c.qualname, c.bases) for c in outcome.classes]
+    data = (imports, classes, outcome.aliases)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_facts(text: str) -> Outcome:
+    """A summary without functions (enough for `RepoIndex`), or the drop reason."""
+    data = json.loads(text)
+    if isinstance(data, str):
+        return data
+    imports, classes, aliases = data
+    return ModuleSummary(
+        imports=[ImportBinding(local, module, name, level, 0, "")
+                 for local, module, name, level in imports],
+        classes=[ClassDef(qualname, bases, 0) for qualname, bases in classes],
+        aliases=aliases,
+        functions=[],
+    )
+
+
 @cache
 def _miner_sources() -> str:
     digest = hashlib.sha256()
@@ -80,16 +111,7 @@ def verdict_key(commit: str, summary_key: str, pack: RulePack, config: MineConfi
 def encode_verdicts(scan: RepoScan, filtered: list[Candidate], funnel: dict, scope: dict) -> str:
     """A judged repository as the later steps need it: the functions the filters kept (before
     dedup), the counts of the rest, and the scope of the kept functions' modules."""
-    kept = [
-        {
-            "path": c.path,
-            "module": c.module,
-            "fn": {name: getattr(c.fn, name) for name in _KEPT_FIELDS},
-            "hits": [(hit.rule.id, hit.line, hit.detail) for hit in c.hits],
-            "context": c.extra["context"],
-        }
-        for c in filtered
-    ]
+    kept = [_encode_kept(c) for c in filtered]
     files = {"total": scan.files_total, "read": scan.files_parsed + scan.files_reused}
     data = {"files": files, "dropped": scan.files_dropped, "funnel": funnel, "scope": scope}
     return json.dumps({**data, "kept": kept}, ensure_ascii=False, separators=(",", ":"))
@@ -104,14 +126,41 @@ def decode_verdicts(
     scan.files_reused = data["files"]["read"]
     scan.files_dropped = Counter(data["dropped"])
     rules = {rule.id: rule for rule in pack.rules}
-    filtered = []
-    for kept in data["kept"]:
-        fn = FunctionRecord(**kept["fn"], syntax_error=False, trivial_body=False)
-        hits = [RuleHit(rules[rule_id], line, detail) for rule_id, line, detail in kept["hits"]]
-        candidate = Candidate(scan.name, scan.commit, kept["path"], kept["module"], fn, hits, [])
-        candidate.extra["context"] = kept["context"]
-        filtered.append(candidate)
+    filtered = [_decode_kept(kept, scan, rules) for kept in data["kept"]]
     return filtered, data["funnel"], data["scope"]
+
+
+def _encode_kept(c: Candidate) -> dict:
+    return {
+        "path": c.path,
+        "module": c.module,
+        "fn": {name: getattr(c.fn, name) for name in _KEPT_FIELDS},
+        "hits": [(hit.rule.id, hit.line, hit.detail) for hit in c.hits],
+        "context": c.extra["context"],
+    }
+
+
+def _decode_kept(kept: dict, scan: RepoScan, rules: dict) -> Candidate:
+    fn = FunctionRecord(**kept["fn"], syntax_error=False, trivial_body=False)
+    hits = [RuleHit(rules[rule_id], line, detail) for rule_id, line, detail in kept["hits"]]
+    candidate = Candidate(scan.name, scan.commit, kept["path"], kept["module"], fn, hits, [])
+    candidate.extra["context"] = kept["context"]
+    return candidate
+
+
+def encode_file_verdicts(kept: list[Candidate], counts: Mapping[str, int]) -> str:
+    """One file's verdicts: the functions the filters kept and the funnel's counts. They hold
+    no commit: they are reused on any commit where the file and the index facts are the same."""
+    data = {"counts": dict(counts), "kept": [_encode_kept(c) for c in kept]}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_file_verdicts(
+    text: str, scan: RepoScan, rules: dict
+) -> tuple[list[Candidate], dict[str, int]]:
+    """(kept candidates on `scan`'s commit, counts) from `encode_file_verdicts`."""
+    data = json.loads(text)
+    return [_decode_kept(kept, scan, rules) for kept in data["kept"]], data["counts"]
 
 
 class RepoState:
@@ -138,10 +187,8 @@ class RepoState:
             conn.executescript(_TABLES)
             row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
             if row is None or row[0] != SCHEMA:
-                conn.executescript(
-                    "DELETE FROM summaries; DELETE FROM files; DELETE FROM verdicts;"
-                    " DELETE FROM meta;"
-                )
+                # Another schema's tables may lack columns: rebuilt, not just emptied.
+                conn.executescript(_DROP + _TABLES)
                 conn.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
         except sqlite3.DatabaseError:
             conn.close()
@@ -159,20 +206,31 @@ class RepoState:
         rows = self.conn.execute("SELECT path, blob, size FROM files ORDER BY path")
         return [FileEntry(path, blob, size) for path, blob, size in rows]
 
-    def outcomes(self, key: str) -> dict[str, str]:
-        """Encoded outcome per blob id under cache `key` (decode with `decode_outcome`)."""
-        rows = self.conn.execute("SELECT blob, outcome FROM summaries WHERE key = ?", (key,))
+    def facts(self, key: str) -> dict[str, str]:
+        """Encoded module facts per blob id under cache `key` (decode with `decode_facts`):
+        what a rerun needs of every file, without the cost of decoding whole summaries."""
+        rows = self.conn.execute("SELECT blob, facts FROM summaries WHERE key = ?", (key,))
         return dict(rows.fetchall())
+
+    def outcome(self, key: str, blob: str) -> Outcome:
+        """The decoded outcome of one blob known under `key`."""
+        row = self.conn.execute(
+            "SELECT outcome FROM summaries WHERE blob = ? AND key = ?", (blob, key)
+        ).fetchone()
+        return decode_outcome(row[0])
 
     def save(
         self, commit: str, entries: Iterable[FileEntry], fresh: Mapping[str, Outcome], key: str
     ) -> None:
         """Store new outcomes and `commit`'s files; forget what that commit no longer uses."""
-        rows = [(blob, key, encode_outcome(outcome)) for blob, outcome in fresh.items()]
+        rows = [
+            (blob, key, encode_outcome(outcome), encode_facts(outcome))
+            for blob, outcome in fresh.items()
+        ]
         conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
-            conn.executemany("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?)", rows)
+            conn.executemany("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?)", rows)
             if self._meta("commit") != commit:
                 conn.execute("DELETE FROM files")
                 conn.executemany(
@@ -206,6 +264,44 @@ class RepoState:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             print(f"miner: warning: {self.path}: verdicts not saved: {err}", file=sys.stderr)
+
+    def file_verdicts(self, key: str) -> dict[str, tuple[str, str]]:
+        """(blob, encoded verdicts) per path, stored under `key` (see `judged_key`); none when
+        the last ones were stored under another key."""
+        if self._meta("judged") != key:
+            return {}
+        rows = self.conn.execute("SELECT path, blob, data FROM judged")
+        return {path: (blob, data) for path, blob, data in rows}
+
+    def scope(self) -> str | None:
+        """The last scope stored with the file verdicts (see `save_file_verdicts`)."""
+        return self._meta("scope")
+
+    def save_file_verdicts(
+        self, key: str, fresh: Mapping[str, tuple[str, str]], paths: Iterable[str], scope: str
+    ) -> None:
+        """Store the files judged now under `key` and forget the paths not in `paths`; under a
+        new key, the old rows go first (they were judged against other index facts). `scope`
+        is stored alongside, encoded with what it was computed from."""
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('scope', ?)", (scope,))
+            if self._meta("judged") != key:
+                conn.execute("DELETE FROM judged")
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('judged', ?)", (key,))
+            conn.executemany(
+                "INSERT OR REPLACE INTO judged VALUES (?, ?, ?)",
+                ((path, blob, data) for path, (blob, data) in fresh.items()),
+            )
+            current = set(paths)
+            gone = [(p,) for (p,) in conn.execute("SELECT path FROM judged") if p not in current]
+            conn.executemany("DELETE FROM judged WHERE path = ?", gone)
+            conn.execute("COMMIT")
+        except sqlite3.Error as err:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            print(f"miner: warning: {self.path}: file verdicts not saved: {err}", file=sys.stderr)
 
     def close(self) -> None:
         self.conn.close()

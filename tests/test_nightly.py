@@ -199,6 +199,7 @@ def test_replayed_history_is_byte_identical_to_full(make_repo, tmp_path):
         if step == 2:
             assert (counts["pairs_added"], counts["pairs_removed"]) == (1, 0)
             assert counts["files_parsed"] == 1  # only orders.py changed
+            assert counts["files_judged"] == 1  # and no import, class or alias anywhere
         if step == 3:  # a new docstring is a new pair
             assert (counts["pairs_added"], counts["pairs_removed"]) == (1, 1)
         if step == COMPAT_COMMIT - 1:
@@ -206,6 +207,7 @@ def test_replayed_history_is_byte_identical_to_full(make_repo, tmp_path):
         if step == COMPAT_COMMIT:
             # Only compat.py was read, yet the verdict in the untouched payments.py changed.
             assert counts["files_parsed"] == 1
+            assert counts["files_judged"] == manifest_full["repos"]["acme"]["files_judged"] > 1
             assert ("acme/payments.py", "charge") in kept
             assert "acme.compat.PaymentDeclined" in json.loads(
                 (inc / "scopes.json").read_text()
@@ -246,6 +248,28 @@ def test_noop_rerun_reads_nothing(make_repo, tmp_path):
     status, manifest = _mine(repo, out, "--no-exclude-generated", "--full")
     assert manifest["repos"]["acme"]["files_listed"] == 7
     assert manifest["repos"]["acme"]["files_reused"] == 0
+
+
+def test_body_edit_rejudges_only_that_file(make_repo, tmp_path):
+    repo = make_repo("acme", HISTORY[0])
+    repo.commit(HISTORY[1])
+    inc, full = tmp_path / "inc", tmp_path / "full"
+    assert _mine(repo, inc)[0] == 0
+    repo.commit({"acme/orders.py": _orders().replace("return rows[0]", "return rows[-1]")})
+    status, manifest = _mine(repo, inc)
+    assert status == 0
+    counts = manifest["repos"]["acme"]
+    assert (counts["files_parsed"], counts["files_judged"]) == (1, 1)
+    assert counts["files_reused"] == counts["files_total"] - 1
+    status, manifest_full = _mine(repo, full, "--full")
+    assert manifest_full["repos"]["acme"]["files_judged"] == counts["files_total"]
+    for name in ("pairs.jsonl", "scopes.json"):
+        assert (inc / name).read_bytes() == (full / name).read_bytes(), name
+    assert _comparable(manifest, *DELTA_KEYS) == _comparable(manifest_full, *DELTA_KEYS)
+    # An import added to that file changes the index: every file is judged again.
+    repo.commit({"acme/orders.py": "import os\n" + _orders()})
+    counts = _mine(repo, inc)[1]["repos"]["acme"]
+    assert (counts["files_parsed"], counts["files_judged"]) == (1, counts["files_total"])
 
 
 def test_damaged_state_is_rebuilt(make_repo, tmp_path, capsys):

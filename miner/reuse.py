@@ -1,0 +1,139 @@
+"""Per-file verdict reuse: a rerun judges only the files whose verdicts may have changed.
+
+A file's verdicts depend on its own summary, on the `RepoIndex` and on the rules and
+settings. The index reads only each file's path and module facts (imports, classes, aliases),
+so it is built from the facts alone, and its fingerprint (every path with its facts) goes into
+the key the per-file verdicts are stored under. A file whose blob is the one judged under the
+same key reuses its stored verdicts without its summary being decoded; anything that changes
+the index (an import, class or alias anywhere, a file added or removed) changes the key, and
+then every file is judged again. Reuse is therefore exact, never a guess about what a change
+could affect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable
+
+from miner.config import MineConfig
+from miner.index import RepoIndex
+from miner.judge import Candidate
+from miner.output import repo_scope
+from miner.parallel import MIN_FORK_FUNCTIONS, _judge_paths, _path_chunks, fork_map
+from miner.records import ModuleSummary
+from miner.rules import RulePack
+from miner.scan import RepoScan
+from miner.state import (
+    RepoState,
+    decode_facts,
+    decode_file_verdicts,
+    encode_file_verdicts,
+    verdict_key,
+)
+
+FileVerdicts = tuple[list[Candidate], Counter]  # the kept candidates, the funnel's counts
+
+
+def judged_key(scan: RepoScan, summary_key: str, pack: RulePack, config: MineConfig) -> str:
+    """The verdict key without the commit, and the fingerprint of the index's inputs."""
+    digest = hashlib.sha256(verdict_key("", summary_key, pack, config).encode())
+    for path in sorted(scan.facts):
+        digest.update(f"{path}\0{scan.facts[path]}\0".encode())
+    return digest.hexdigest()[:32]
+
+
+def load_summaries(scan: RepoScan, state: RepoState, summary_key: str, paths: list[str]) -> None:
+    """Decode from the state the summaries of `paths` that were not parsed in this run."""
+    for path in paths:
+        if path not in scan.summaries:
+            scan.summaries[path] = state.outcome(summary_key, scan.blobs[path])
+
+
+def judge_reusing(
+    scan: RepoScan,
+    state: RepoState,
+    summary_key: str,
+    pack: RulePack,
+    config: MineConfig,
+    jobs: int,
+    meanwhile: Callable[[], None],
+) -> tuple[list[Candidate], dict, dict]:
+    """(kept candidates, funnel, scope) of the repository, judging only the files without
+    stored verdicts under the current key; stores the new ones."""
+    key = judged_key(scan, summary_key, pack, config)
+    stored = state.file_verdicts(key)
+    paths = sorted(scan.facts)
+    todo = [p for p in paths if stored.get(p, ("",))[0] != scan.blobs[p]]
+    load_summaries(scan, state, summary_key, todo)
+    index = RepoIndex({p: _facts(scan, p) for p in paths})
+    part = RepoScan(scan.name, scan.commit, summaries={p: scan.summaries[p] for p in todo})
+    fresh = _judge_each(part, index, pack, config, jobs, meanwhile)
+    scan.files_judged = len(todo)
+    rules = {rule.id: rule for rule in pack.rules}
+    kept: list[Candidate] = []
+    counts: Counter = Counter()
+    for path in paths:
+        file_kept, file_counts = fresh.get(path) or decode_file_verdicts(
+            stored[path][1], scan, rules
+        )
+        kept += file_kept
+        counts.update(file_counts)
+    scope, scope_text = _scope(state, key, index, kept)
+    rows = {p: (scan.blobs[p], encode_file_verdicts(*fresh[p])) for p in todo}
+    state.save_file_verdicts(key, rows, paths, scope_text)
+    return kept, funnel_of(counts), scope
+
+
+def _scope(
+    state: RepoState, key: str, index: RepoIndex, kept: list[Candidate]
+) -> tuple[dict, str]:
+    """`repo_scope` of the kept modules and its encoding for the state. It depends only on the
+    index and those modules, so the stored one is reused while both are the same (finding the
+    repository's exception classes walks every class)."""
+    modules = sorted({c.module for c in kept})
+    stored = state.scope()
+    if stored is not None:
+        stored_key, stored_modules, scope = json.loads(stored)
+        if (stored_key, stored_modules) == (key, modules):
+            return scope, stored
+    scope = repo_scope(index, modules)
+    return scope, json.dumps([key, modules, scope], ensure_ascii=False, separators=(",", ":"))
+
+
+def funnel_of(counts: Counter) -> dict:
+    return {
+        "functions_found": counts["functions_found"],
+        "functions_documented": counts["functions_documented"],
+        "functions_rule_matched": counts["functions_rule_matched"],
+        "dropped": {k[5:]: v for k, v in sorted(counts.items()) if k.startswith("drop:")},
+    }
+
+
+def _facts(scan: RepoScan, path: str) -> ModuleSummary:
+    facts = decode_facts(scan.facts[path])
+    assert isinstance(facts, ModuleSummary), f"{path}: facts of a dropped file"
+    return facts
+
+
+def _judge_each(
+    scan: RepoScan,
+    index: RepoIndex,
+    pack: RulePack,
+    config: MineConfig,
+    jobs: int,
+    meanwhile: Callable[[], None],
+) -> dict[str, FileVerdicts]:
+    """Each file's verdicts, on `jobs` forked workers when there is enough to judge."""
+    shared = (scan, index, pack, config, False)
+    functions = sum(len(s.functions) for s in scan.summaries.values())
+    if jobs == 1 or functions < MIN_FORK_FUNCTIONS:
+        meanwhile()
+        return dict(_judge_chunk(shared, sorted(scan.summaries)))
+    parts = fork_map(_judge_chunk, _path_chunks(scan, jobs), jobs, shared, meanwhile)
+    return dict(item for part in parts for item in part)
+
+
+def _judge_chunk(shared: tuple, paths: list[str]) -> list[tuple[str, FileVerdicts]]:
+    return [(path, _judge_paths(shared, [path])) for path in paths]
