@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib.metadata import version
+from importlib.util import find_spec
 from pathlib import Path
 
 from miner import parse
@@ -47,7 +47,10 @@ class RepoScan:
 def _code_fingerprint() -> str:
     """The code a summary comes from. Hashing the sources, rather than trusting a version
     constant alone, means an edited detector or parser can never be served stale results."""
-    digest = hashlib.sha256(f"{parse.EXTRACTOR_VERSION}\0{version('detect-secrets')}".encode())
+    digest = hashlib.sha256(parse.EXTRACTOR_VERSION.encode())
+    # detect-secrets' version file, found without importing it (a no-op rerun never scans).
+    detector = Path(find_spec("detect_secrets").origin).with_name("__version__.py")
+    digest.update(detector.read_bytes())
     for module in ("parse", "records", "secrets", "exclusions", "scan"):
         digest.update((Path(__file__).parent / f"{module}.py").read_bytes())
     return digest.hexdigest()
