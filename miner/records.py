@@ -9,7 +9,7 @@ the summaries of the whole repository on every run.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 
 @dataclass(slots=True)
@@ -72,25 +72,48 @@ class ModuleSummary:
     aliases: dict[str, str]  # module-level `Name = dotted.name`
     functions: list[FunctionRecord]
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def to_rows(self) -> list:
+        """Positional lists, for a compact and fast JSON encoding (the state stores these)."""
+
+        def binding(b: ImportBinding) -> list:
+            return [b.local, b.module, b.name, b.level, b.line, b.text]
+
+        def function(f: FunctionRecord) -> list:
+            return [
+                f.qualname, f.start_line, f.end_line, f.code, f.docstring, f.completion,
+                f.syntax_error, f.trivial_body,
+                [[u.name, u.line] for u in f.calls],
+                [[u.name, u.line] for u in f.raises],
+                f.query_hits,
+                [binding(b) for b in f.local_imports],
+                [[s.detector, s.line, s.masked] for s in f.secrets],
+            ]
+
+        return [
+            [binding(b) for b in self.imports],
+            [[c.qualname, c.bases, c.line] for c in self.classes],
+            self.aliases,
+            [function(f) for f in self.functions],
+        ]
 
     @classmethod
-    def from_dict(cls, data: dict) -> ModuleSummary:
-        def function(f: dict) -> FunctionRecord:
+    def from_rows(cls, rows: list) -> ModuleSummary:
+        imports, classes, aliases, functions = rows
+
+        def function(row: list) -> FunctionRecord:
+            *head, calls, raises, hits, local_imports, secrets = row
             return FunctionRecord(
-                **{
-                    **f,
-                    "calls": [Usage(**u) for u in f["calls"]],
-                    "raises": [Usage(**u) for u in f["raises"]],
-                    "local_imports": [ImportBinding(**b) for b in f["local_imports"]],
-                    "secrets": [Finding(**s) for s in f["secrets"]],
-                }
+                *head,
+                calls=[Usage(*u) for u in calls],
+                raises=[Usage(*u) for u in raises],
+                query_hits=hits,
+                local_imports=[ImportBinding(*b) for b in local_imports],
+                secrets=[Finding(*s) for s in secrets],
             )
 
         return cls(
-            imports=[ImportBinding(**b) for b in data["imports"]],
-            classes=[ClassDef(**c) for c in data["classes"]],
-            aliases=dict(data["aliases"]),
-            functions=[function(f) for f in data["functions"]],
+            imports=[ImportBinding(*b) for b in imports],
+            classes=[ClassDef(*c) for c in classes],
+            aliases=aliases,
+            functions=[function(f) for f in functions],
         )

@@ -51,19 +51,14 @@ _KEPT_FIELDS = ("qualname", "start_line", "end_line", "code", "docstring", "comp
 Outcome = ModuleSummary | str  # a summary, or why the read blob was dropped
 
 
-def _fields(record: object) -> dict:
-    # json's C encoder walks lists and dicts itself and calls this only for the records:
-    # several times faster than `dataclasses.asdict`, which deep-copies everything.
-    return {name: getattr(record, name) for name in record.__dataclass_fields__}
-
-
 def encode_outcome(outcome: Outcome) -> str:
-    return json.dumps(outcome, default=_fields, ensure_ascii=False, separators=(",", ":"))
+    rows = outcome if isinstance(outcome, str) else outcome.to_rows()
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
 
 
 def decode_outcome(text: str) -> Outcome:
     data = json.loads(text)
-    return data if isinstance(data, str) else ModuleSummary.from_dict(data)
+    return data if isinstance(data, str) else ModuleSummary.from_rows(data)
 
 
 def encode_facts(outcome: Outcome) -> str:
