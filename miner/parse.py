@@ -155,6 +155,9 @@ def _docstring(statement: ts.Node | None) -> str | None:
         value = value.named_children[0]
     if value.type not in ("string", "concatenated_string"):
         return None
+    plain = _plain_string(value)
+    if plain is not None:
+        return plain
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -162,6 +165,23 @@ def _docstring(statement: ts.Node | None) -> str | None:
         except (ValueError, SyntaxError, MemoryError, RecursionError):
             return None  # f-strings are JoinedStr for `ast`, never docstrings
     return literal if isinstance(literal, str) else None
+
+
+def _plain_string(node: ts.Node) -> str | None:
+    """The value of a string whose source text is its value (no escapes, no \\r, not bytes or
+    f-string): most docstrings, read without compiling a literal."""
+    if node.type != "string" or not 2 <= node.child_count <= 3:
+        return None
+    start, *content, end = node.children
+    if start.type != "string_start" or end.type != "string_end":
+        return None
+    if content and content[0].type != "string_content":
+        return None
+    prefix = start.text.strip(b"'\"").lower()
+    text = content[0].text if content else b""
+    if prefix not in (b"", b"u", b"r") or b"\r" in text or (prefix != b"r" and b"\\" in text):
+        return None
+    return text.decode("utf-8")
 
 
 def _is_trivial_statement(node: ts.Node) -> bool:
@@ -196,6 +216,12 @@ class _SourceLines:
 
     def code(self, start: tuple[int, int], end_row: int, drop: tuple[int, int] | None) -> str:
         """Dedented lines start[0]..end_row; `drop` is a row range to leave out."""
+        return self.code_and_cut(start, end_row, drop)[1]
+
+    def code_and_cut(
+        self, start: tuple[int, int], end_row: int, drop: tuple[int, int] | None
+    ) -> tuple[str, str]:
+        """Dedented lines start[0]..end_row, whole and without the `drop` rows, in one pass."""
         row, column = start
         lines = self.lines[row : end_row + 1]
         if not lines:
@@ -205,15 +231,21 @@ class _SourceLines:
         if indent.strip():  # `class A: def f(): ...` on one line: start mid-line
             lines = [first[column:], *lines[1:]]
             indent = b""
-        out: list[bytes] = []
+        whole: list[bytes] = []
+        cut: list[bytes] = []
         for offset, line in enumerate(lines):
-            if drop is not None and drop[0] <= row + offset <= drop[1]:
-                continue
             # Lines that do not carry the full indent (continuations of a multi-line string)
             # stay as they are: stripping them would change the string's value.
-            out.append(line[len(indent) :] if line.startswith(indent) else line)
-        text = b"".join(out).decode("utf-8", "replace")
-        return text if text.endswith("\n") else text + "\n"
+            dedented = line[len(indent) :] if line.startswith(indent) else line
+            whole.append(dedented)
+            if drop is None or not drop[0] <= row + offset <= drop[1]:
+                cut.append(dedented)
+        return _text(whole), _text(cut)
+
+
+def _text(lines: list[bytes]) -> str:
+    text = b"".join(lines).decode("utf-8", "replace")
+    return text if text.endswith("\n") else text + "\n"
 
 
 def _function_record(scope: _Scope, lines: _SourceLines) -> FunctionRecord:
@@ -228,8 +260,7 @@ def _function_record(scope: _Scope, lines: _SourceLines) -> FunctionRecord:
     start_row, end_row = outer.start_point[0], outer.end_point[0]
     code = completion = ""
     if raw_doc is not None:
-        code = lines.code(outer.start_point, end_row, None)
-        completion = _completion(first, outer, lines, rest)
+        code, completion = _code_and_completion(first, outer, lines, rest)
     return FunctionRecord(
         qualname=scope.qualname,
         start_line=start_row + 1,
@@ -242,7 +273,10 @@ def _function_record(scope: _Scope, lines: _SourceLines) -> FunctionRecord:
     )
 
 
-def _completion(doc: ts.Node, outer: ts.Node, lines: _SourceLines, rest: list) -> str:
+def _code_and_completion(
+    doc: ts.Node, outer: ts.Node, lines: _SourceLines, rest: list
+) -> tuple[str, str]:
+    """The function's code, and the code without its docstring statement."""
     doc_first, doc_last = doc.start_point[0], doc.end_point[0]
     alone = (
         doc_first > outer.start_point[0]
@@ -250,7 +284,8 @@ def _completion(doc: ts.Node, outer: ts.Node, lines: _SourceLines, rest: list) -
         and not lines.lines[doc_last][doc.end_point[1] :].strip(b" \t\r\n;")
     )
     if alone and rest:
-        return lines.code(outer.start_point, outer.end_point[0], (doc_first, doc_last))
+        return lines.code_and_cut(outer.start_point, outer.end_point[0], (doc_first, doc_last))
+    code = lines.code(outer.start_point, outer.end_point[0], None)
     # Docstring shares a line with other code (`def f(): "doc"; return 1`): cut it out by bytes.
     source = b"".join(lines.lines[outer.start_point[0] : outer.end_point[0] + 1])
     base = sum(len(line) for line in lines.lines[: outer.start_point[0]])
@@ -258,7 +293,8 @@ def _completion(doc: ts.Node, outer: ts.Node, lines: _SourceLines, rest: list) -
     cut_to = (rest[0].start_byte - base) if rest else doc.end_byte - base
     filler = b"" if rest else b"..."
     patched = source[:cut_from] + filler + source[cut_to:]
-    return _SourceLines(patched).code((0, outer.start_point[1]), patched.count(b"\n"), None)
+    end_row = patched.count(b"\n")
+    return code, _SourceLines(patched).code((0, outer.start_point[1]), end_row, None)
 
 
 def _scope_name(node: ts.Node) -> str:
@@ -353,6 +389,8 @@ def _record_usage(
     aliases: dict[str, str],
     at_module: bool,
 ) -> None:
+    if not enclosing and kind != "import" and kind != "alias":
+        return  # a call, raise or rule match at module or class level: no function holds it
     line = node.start_point[0] + 1
     if kind == "callee":
         name = dotted_name(node)
