@@ -23,9 +23,10 @@ import sys
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing import util
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import git
+if TYPE_CHECKING:
+    import git
 
 from miner import records
 from miner.config import MineConfig
@@ -87,6 +88,8 @@ class _Reader:
         self.repos: OrderedDict[str, git.Repo] = OrderedDict()
 
     def repo(self, path: str) -> git.Repo:
+        import git  # on first use, in the worker: no-op reruns never read a blob
+
         if path in self.repos:
             self.repos.move_to_end(path)
         else:
@@ -105,6 +108,8 @@ class _Reader:
 
     @staticmethod
     def read(repo: git.Repo, entry: FileEntry) -> bytes:
+        import git
+
         try:
             return read_blob(repo, entry.blob)
         except (git.GitError, ValueError, OSError) as err:

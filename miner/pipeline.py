@@ -20,9 +20,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import git
-from tqdm import tqdm
+if TYPE_CHECKING:
+    import git
 
 from miner import __version__
 from miner.config import MineConfig, RepoSpec
@@ -170,6 +171,8 @@ def _collect(
 ) -> dict[str, Outcome]:
     """The summaries of `entries` as they come in: the only step whose cost follows what
     changed."""
+    from tqdm import tqdm  # on first use: a no-op rerun parses nothing
+
     parsed: dict[str, Outcome] = {}
     show = config.progress and sys.stderr.isatty()
     total = sum(e.size for e in entries)

@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import git
+if TYPE_CHECKING:
+    import git
 
 # Symlinks (120000) and submodules (160000) are never read: only regular blobs.
 _REGULAR_MODES = {"100644", "100755"}
@@ -27,6 +29,8 @@ class FileEntry:
 @contextmanager
 def open_repo(path: str | Path) -> Iterator[git.Repo]:
     """Open a work tree or bare repo; closing it reaps gitpython's `cat-file` processes."""
+    import git  # on first use: a no-op nightly rerun never opens a repository
+
     try:
         repo = git.Repo(path)
     except git.NoSuchPathError:
@@ -40,6 +44,8 @@ def open_repo(path: str | Path) -> Iterator[git.Repo]:
 
 
 def resolve_commit(repo: git.Repo, ref: str) -> str:
+    import git
+
     try:
         return repo.commit(ref).hexsha
     except (git.BadName, ValueError, git.GitCommandError) as err:
@@ -49,6 +55,8 @@ def resolve_commit(repo: git.Repo, ref: str) -> str:
 
 def list_python_files(repo: git.Repo, commit: str) -> list[FileEntry]:
     """Every regular `.py` blob in the commit's tree, sorted by path."""
+    import git
+
     try:
         listing = repo.git.ls_tree("-r", "-z", "--long", "--full-tree", commit)
     except git.GitCommandError as err:
