@@ -310,12 +310,12 @@ def judge_files(
     functions = sum(len(s.functions) for s in scan.summaries.values())
     if jobs == 1 or functions < MIN_FORK_FUNCTIONS:
         meanwhile()
-        return _judge_paths(shared, sorted(scan.summaries))
-    parts = fork_map(_judge_paths, _path_chunks(scan, jobs), jobs, shared, meanwhile)
+        return judge_paths(shared, sorted(scan.summaries))
+    parts = fork_map(judge_paths, path_chunks(scan, jobs), jobs, shared, meanwhile)
     return [c for part, _ in parts for c in part], sum((n for _, n in parts), Counter())
 
 
-def _path_chunks(scan: RepoScan, jobs: int) -> list[list[str]]:
+def path_chunks(scan: RepoScan, jobs: int) -> list[list[str]]:
     """The repository's paths in order, cut into runs of about equally many functions."""
     paths = sorted(scan.summaries)
     target = sum(len(s.functions) for s in scan.summaries.values()) // (jobs * 4) + 1
@@ -330,7 +330,7 @@ def _path_chunks(scan: RepoScan, jobs: int) -> list[list[str]]:
     return chunks
 
 
-def _judge_paths(shared: tuple, paths: list[str]) -> tuple[list[Candidate], Counter]:
+def judge_paths(shared: tuple, paths: list[str]) -> tuple[list[Candidate], Counter]:
     """Verdicts on the functions in `paths`: the candidates (every one, or only those kept)
     and the funnel's counts."""
     scan, index, pack, config, everything = shared

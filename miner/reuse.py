@@ -21,7 +21,7 @@ from miner.config import MineConfig
 from miner.index import RepoIndex
 from miner.judge import Candidate
 from miner.output import repo_scope
-from miner.parallel import MIN_FORK_FUNCTIONS, _judge_paths, _path_chunks, fork_map
+from miner.parallel import MIN_FORK_FUNCTIONS, fork_map, judge_paths, path_chunks
 from miner.records import ModuleSummary
 from miner.rules import RulePack
 from miner.scan import RepoScan
@@ -131,9 +131,9 @@ def _judge_each(
     if jobs == 1 or functions < MIN_FORK_FUNCTIONS:
         meanwhile()
         return dict(_judge_chunk(shared, sorted(scan.summaries)))
-    parts = fork_map(_judge_chunk, _path_chunks(scan, jobs), jobs, shared, meanwhile)
+    parts = fork_map(_judge_chunk, path_chunks(scan, jobs), jobs, shared, meanwhile)
     return dict(item for part in parts for item in part)
 
 
 def _judge_chunk(shared: tuple, paths: list[str]) -> list[tuple[str, FileVerdicts]]:
-    return [(path, _judge_paths(shared, [path])) for path in paths]
+    return [(path, judge_paths(shared, [path])) for path in paths]

@@ -51,7 +51,7 @@ def _code_fingerprint() -> str:
     # detect-secrets' version file, found without importing it (a no-op rerun never scans).
     detector = Path(find_spec("detect_secrets").origin).with_name("__version__.py")
     digest.update(detector.read_bytes())
-    for module in ("parse", "records", "secrets", "exclusions", "scan"):
+    for module in ("parse", "body", "records", "secrets", "exclusions", "scan"):
         digest.update((Path(__file__).parent / f"{module}.py").read_bytes())
     return digest.hexdigest()
 
