@@ -71,7 +71,10 @@ class MineConfig:
         names = [repo.name for repo in self.repos]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise ConfigError(f"repos: name {duplicates[0]!r} is used twice; names must differ")
+            raise ConfigError(
+                f"repos: name {duplicates[0]!r} is used twice; names must differ "
+                "(give each [[repo]] a name in miner.toml)"
+            )
         if not self.repos:
             raise ConfigError("repos: no repository given")
         for name in names:

@@ -129,3 +129,14 @@ def test_out_is_required_somewhere(setup, capsys):
     tmp_path, _ = setup
     assert _run(tmp_path, '[[repo]]\npath = "orders"\n') == EXIT_USAGE
     assert "no output dir given" in capsys.readouterr().err
+
+
+def test_two_repos_with_one_name_are_refused_before_any_work(make_repo, tmp_path, capsys):
+    first = make_repo("a/service", files={"m.py": "def f():\n    pass\n"})
+    second = make_repo("b/service", files={"m.py": "def g():\n    pass\n"})
+    out = tmp_path / "out"
+    status = miner_main(["mine", str(first.path), str(second.path), "--out", str(out)])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "name 'service' is used twice" in err and "miner.toml" in err
+    assert not out.exists()
