@@ -306,13 +306,25 @@ def judge_files(
     workers, and the funnel's counts; `meanwhile` runs in this process as they work. With one
     job every candidate comes back; with several, only those the filters kept (the others
     would cost more to send back than to judge)."""
-    shared = (scan, index, pack, config, jobs == 1)
+    parts = map_paths(judge_paths, scan, (scan, index, pack, config, jobs == 1), jobs, meanwhile)
+    return [c for part, _ in parts for c in part], sum((n for _, n in parts), Counter())
+
+
+def map_paths(
+    function: Callable[[Any, list[str]], R],
+    scan: RepoScan,
+    shared: Any,
+    jobs: int,
+    meanwhile: Callable[[], None],
+) -> list[R]:
+    """`function(shared, paths)` over the repository's paths in order: on forked workers in
+    chunks of about equally many functions, or in one call here with one job or too little
+    to judge for forking to pay."""
     functions = sum(len(s.functions) for s in scan.summaries.values())
     if jobs == 1 or functions < MIN_FORK_FUNCTIONS:
         meanwhile()
-        return judge_paths(shared, sorted(scan.summaries))
-    parts = fork_map(judge_paths, path_chunks(scan, jobs), jobs, shared, meanwhile)
-    return [c for part, _ in parts for c in part], sum((n for _, n in parts), Counter())
+        return [function(shared, sorted(scan.summaries))]
+    return fork_map(function, path_chunks(scan, jobs), jobs, shared, meanwhile)
 
 
 def path_chunks(scan: RepoScan, jobs: int) -> list[list[str]]:

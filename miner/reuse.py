@@ -21,7 +21,7 @@ from miner.config import MineConfig
 from miner.index import RepoIndex
 from miner.judge import Candidate
 from miner.output import repo_scope
-from miner.parallel import MIN_FORK_FUNCTIONS, fork_map, judge_paths, path_chunks
+from miner.parallel import judge_paths, map_paths
 from miner.records import ModuleSummary
 from miner.rules import RulePack
 from miner.scan import RepoScan
@@ -126,12 +126,7 @@ def _judge_each(
     meanwhile: Callable[[], None],
 ) -> dict[str, FileVerdicts]:
     """Each file's verdicts, on `jobs` forked workers when there is enough to judge."""
-    shared = (scan, index, pack, config, False)
-    functions = sum(len(s.functions) for s in scan.summaries.values())
-    if jobs == 1 or functions < MIN_FORK_FUNCTIONS:
-        meanwhile()
-        return dict(_judge_chunk(shared, sorted(scan.summaries)))
-    parts = fork_map(_judge_chunk, path_chunks(scan, jobs), jobs, shared, meanwhile)
+    parts = map_paths(_judge_chunk, scan, (scan, index, pack, config, False), jobs, meanwhile)
     return dict(item for part in parts for item in part)
 
 
