@@ -219,7 +219,8 @@ def start_repo(
         if state is None:
             collect = _scan(repo, spec, commit, config, pack, None, pool)
             return lambda: judge(collect()[0], pack, config, judge_jobs)
-        key = verdict_key(commit, summary_key(pack, config.exclusions), pack, config)
+        skey = summary_key(pack, config.exclusions)
+        key = verdict_key(commit, skey, pack, config)
         stored = None if config.full else state.verdicts(key)
         if stored is not None:
             scan = RepoScan(name=spec.name, commit=commit)
@@ -234,7 +235,6 @@ def start_repo(
         if config.full:
             result = judge(scan, pack, config, judge_jobs, meanwhile=save)
         else:
-            skey = summary_key(pack, config.exclusions)
             kept, funnel, scope = judge_reusing(scan, state, skey, pack, config, judge_jobs, save)
             result = RepoResult(scan, kept, kept, funnel, scope)
         verdicts = encode_verdicts(result.scan, result.filtered, result.funnel, result.scope)
