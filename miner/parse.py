@@ -95,19 +95,22 @@ def dotted_name(node: ts.Node) -> str | None:
     return None
 
 
+def _name_and_alias(name: ts.Node) -> tuple[str, str | None]:
+    """`a.b` and `x` of `a.b as x`; no alias for a plain name."""
+    if name.type == "aliased_import":
+        alias = name.child_by_field_name("alias").text.decode()
+        return name.child_by_field_name("name").text.decode(), alias
+    return name.text.decode(), None
+
+
 def _import_bindings(node: ts.Node) -> list[ImportBinding]:
     line = node.start_point[0] + 1
     bindings: list[ImportBinding] = []
     if node.type == "import_statement":
         for name in node.children_by_field_name("name"):
-            if name.type == "aliased_import":
-                module = name.child_by_field_name("name").text.decode()
-                local = name.child_by_field_name("alias").text.decode()
-                text = f"import {module} as {local}"
-            else:
-                module = name.text.decode()
-                local = module.split(".")[0]
-                text = f"import {module}"
+            module, alias = _name_and_alias(name)
+            text = f"import {module}" + (f" as {alias}" if alias else "")
+            local = alias or module.split(".")[0]
             bindings.append(ImportBinding(local, module, None, 0, line, text))
         return bindings
     module_node = node.child_by_field_name("module_name")
@@ -122,14 +125,9 @@ def _import_bindings(node: ts.Node) -> list[ImportBinding]:
         module = module_node.text.decode()
     source = "." * level + module
     for name in node.children_by_field_name("name"):
-        if name.type == "aliased_import":
-            imported = name.child_by_field_name("name").text.decode()
-            local = name.child_by_field_name("alias").text.decode()
-            text = f"from {source} import {imported} as {local}"
-        else:
-            imported = local = name.text.decode()
-            text = f"from {source} import {imported}"
-        bindings.append(ImportBinding(local, module, imported, level, line, text))
+        imported, alias = _name_and_alias(name)
+        text = f"from {source} import {imported}" + (f" as {alias}" if alias else "")
+        bindings.append(ImportBinding(alias or imported, module, imported, level, line, text))
     return bindings
 
 
