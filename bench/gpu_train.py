@@ -39,6 +39,8 @@ from transformers import (
 )
 from trl import SFTConfig, SFTTrainer
 
+from trainer.train import FULL_LEARNING_RATE, LORA_LEARNING_RATE
+
 # Dense bf16 peak FLOP/s by device-name fragment (vendor datasheets, SXM parts).
 PEAK_BF16_FLOPS = {"H200": 989e12, "H100": 989e12, "A100": 312e12, "L40S": 362e12}
 PAD_ID, EOS_ID, FIRST_TOKEN = 0, 1, 2
@@ -164,7 +166,7 @@ def run_case(cfg: BenchConfig, method: str, packing: bool, use_cpu: bool) -> dic
             max_length=cfg.max_length,
             packing=packing,
             packing_strategy="bfd",
-            learning_rate=2e-4 if method == "lora" else 2e-5,
+            learning_rate=LORA_LEARNING_RATE if method == "lora" else FULL_LEARNING_RATE,
             bf16=bf16,
             use_cpu=use_cpu,
             activation_checkpointing=cfg.activation_checkpointing,
