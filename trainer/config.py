@@ -21,6 +21,17 @@ class ConfigError(ValueError):
     """A configuration problem, worded as one line that names the file and key."""
 
 
+def model_path_problem(value: str, saved_as: tuple[str, ...] = ("config.json",)) -> str | None:
+    """Why `value` cannot name a model: "not-saved" for a folder holding none of `saved_as`,
+    "missing" for a path that does not exist and cannot be a Hub id; None when it may load."""
+    path = Path(value).expanduser()
+    if path.exists():
+        return None if any((path / name).is_file() for name in saved_as) else "not-saved"
+    # A Hub id is "name" or "org/name"; anything else that does not exist is a mistyped path.
+    looks_local = value.startswith((".", "/", "~")) or value.count("/") > 1 or "\\" in value
+    return "missing" if looks_local else None
+
+
 def _opt(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
 

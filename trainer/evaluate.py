@@ -24,6 +24,7 @@ from transformers.utils import logging as hf_logging
 
 from miner.rules import RuleError
 from miner.style import StyleChecker
+from trainer.config import model_path_problem
 from trainer.data import (
     DEFAULT_PROMPT_TEMPLATE,
     DataError,
@@ -93,13 +94,10 @@ def parse_args(argv: list[str]) -> EvalConfig:
 
 
 def _check_model(flag: str, value: str) -> None:
-    path = Path(value).expanduser()
-    if path.exists():
-        if not any((path / name).is_file() for name in ("config.json", "adapter_config.json")):
-            raise EvalError(f"{flag} {value}: no config.json there (not a saved model)")
-        return
-    # A hub id is "name" or "org/name"; anything else that does not exist is a mistyped path.
-    if flag == "--adapter" or value.startswith((".", "/", "~")) or value.count("/") > 1:
+    problem = model_path_problem(value, ("config.json", "adapter_config.json"))
+    if problem == "not-saved":
+        raise EvalError(f"{flag} {value}: no config.json there (not a saved model)")
+    if problem == "missing" or (flag == "--adapter" and not Path(value).expanduser().exists()):
         raise EvalError(f"{flag} {value}: path does not exist")
 
 

@@ -24,7 +24,7 @@ from transformers import (
 from transformers.trainer_utils import get_last_checkpoint
 from trl import SFTConfig, SFTTrainer
 
-from trainer.config import ConfigError, TrainConfig, check_required
+from trainer.config import ConfigError, TrainConfig, check_required, model_path_problem
 from trainer.data import check_template, load_pairs, pairs_file, prepare_splits
 from trainer.summary import build_summary, render_screen, write_model_card, write_summary
 
@@ -67,13 +67,10 @@ def _resolve(config: TrainConfig) -> dict[str, Any]:
 
 
 def _check_model_path(model: str) -> None:
-    path = Path(model).expanduser()
-    if path.exists():
-        if not (path / "config.json").is_file():
-            raise ConfigError(f"model {model}: directory has no config.json (not a saved model)")
-        return
-    # A Hub id is "name" or "org/name"; anything else that does not exist is a mistyped path.
-    if model.startswith((".", "/", "~")) or model.count("/") > 1 or "\\" in model:
+    problem = model_path_problem(model)
+    if problem == "not-saved":
+        raise ConfigError(f"model {model}: directory has no config.json (not a saved model)")
+    if problem == "missing":
         raise ConfigError(f"model path does not exist: {model}")
 
 
