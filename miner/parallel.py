@@ -3,21 +3,17 @@
 tree-sitter and the Python sweep over its captures hold the GIL, so threads would not help.
 Each worker compiles the rule pack's queries once (compiled queries do not pickle) and reads
 blobs itself through its own `git cat-file --batch`, so the parent ships only (path, blob id)
-and gets summaries back. Work goes out in chunks of files cut by bytes, finer than one
-repository per worker, so one huge repository keeps every core busy; results come back in input
-order, so the output is byte-identical for any number of jobs.
+and gets summaries back already encoded for the state (`miner.codec`). Work goes out in chunks
+of files cut by bytes, finer than one repository per worker, so one huge repository keeps every
+core busy; results come back in input order, so the output is byte-identical for any number of
+jobs.
 """
 
 from __future__ import annotations
 
-import copyreg
 import ctypes
-import dataclasses
-import gc
-import io
 import multiprocessing as mp
 import os
-import pickle
 import signal
 import sys
 from collections import Counter, OrderedDict
@@ -28,18 +24,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     import git
 
-from miner import records
+from miner.codec import Encoded, Outcome, decode_outcome, encode
 from miner.config import MineConfig
 from miner.exclusions import ExclusionConfig
 from miner.index import RepoIndex
 from miner.judge import Candidate, judge_repo
 from miner.output import import_context
-from miner.records import ModuleSummary
 from miner.rules import RulePack
 from miner.scan import RepoScan, summarize_blob
 from miner.source import FileEntry, SourceError, read_blob
 
-Outcome = ModuleSummary | str  # a summary, or why the read blob was dropped
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -146,43 +140,9 @@ def _init_worker(parent: int, exclusions: ExclusionConfig, pack: RulePack) -> No
     util.Finalize(_worker, _worker.close, exitpriority=10)
 
 
-def _by_fields(cls: type) -> tuple:
-    names = tuple(f.name for f in dataclasses.fields(cls))
-    return lambda obj: (cls, tuple(getattr(obj, n) for n in names))
-
-
-# Records travel as (class, field values): rebuilding them through __init__ is cheaper than
-# the __setstate__ calls that slotted dataclasses otherwise pickle to.
-_RECORD_PICKLING = copyreg.dispatch_table | {
-    cls: _by_fields(cls)
-    for cls in (records.ModuleSummary, records.FunctionRecord, records.ImportBinding,
-                records.ClassDef, records.Usage, records.Finding)
-}
-
-
-def _dumps(outcomes: list[Outcome]) -> bytes:
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _RECORD_PICKLING
-    pickler.dump(outcomes)
-    return buffer.getvalue()
-
-
-def _loads(data: bytes) -> list[Outcome]:
-    # Unpickling builds ~100 small objects per function; the collector would otherwise scan
-    # the young generation again and again for cycles that cannot exist here (7x slower).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return pickle.loads(data)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _summarize_chunk(task: tuple[str, list[FileEntry]]) -> bytes:
+def _summarize_chunk(task: tuple[str, list[FileEntry]]) -> list[Encoded]:
     assert _worker is not None, "worker used before its initializer ran"
-    return _dumps(_worker.summarize(*task))
+    return [encode(outcome) for outcome in _worker.summarize(*task)]
 
 
 class FilePool:
@@ -209,25 +169,30 @@ class FilePool:
         return self._pool is not None
 
     def summarize(
-        self, repo_path: str, entries: Sequence[FileEntry]
-    ) -> Iterator[tuple[FileEntry, Outcome]]:
-        """Each entry with its outcome, in the order given."""
+        self, repo_path: str, entries: Sequence[FileEntry], encoded: bool = False
+    ) -> Iterator[tuple[FileEntry, Outcome, Encoded | None]]:
+        """Each entry with its outcome, in the order given, and with `encoded` the outcome's
+        encoding for the state (always there when workers made it: it is how they send it)."""
         entries = list(entries)
         self._queued += sum(e.size for e in entries)
         if self.jobs == 1 or (self._pool is None and self._queued < MIN_POOL_BYTES):
-            return self._in_process(str(repo_path), entries)
+            return self._in_process(str(repo_path), entries, encoded)
         chunks = chunk_entries(entries, self.jobs)
         results = self._workers().imap(_summarize_chunk, [(str(repo_path), c) for c in chunks])
-        return ((e, o) for chunk, data in zip(chunks, results, strict=True)
-                for e, o in zip(chunk, _loads(data), strict=True))
+        return (
+            (entry, decode_outcome(data[0]), data)
+            for chunk, part in zip(chunks, results, strict=True)
+            for entry, data in zip(chunk, part, strict=True)
+        )
 
     def _in_process(
-        self, repo_path: str, entries: list[FileEntry]
-    ) -> Iterator[tuple[FileEntry, Outcome]]:
+        self, repo_path: str, entries: list[FileEntry], encoded: bool
+    ) -> Iterator[tuple[FileEntry, Outcome, Encoded | None]]:
         if self._local is None:
             self._local = _Reader(self.exclusions, self.pack)
         for entry in entries:
-            yield entry, self._local.summarize(repo_path, [entry])[0]
+            outcome = self._local.summarize(repo_path, [entry])[0]
+            yield entry, outcome, encode(outcome) if encoded else None
 
     def _workers(self) -> mp.pool.Pool:
         if self._pool is None:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import git
 
 from miner import __version__
+from miner.codec import Encoded, Outcome
 from miner.config import MineConfig, RepoSpec
 from miner.dedup import find_duplicates
 from miner.index import RepoIndex
@@ -55,14 +56,7 @@ from miner.source import (
     open_repo,
     resolve_commit,
 )
-from miner.state import (
-    Outcome,
-    RepoState,
-    decode_verdicts,
-    encode_facts,
-    encode_verdicts,
-    verdict_key,
-)
+from miner.state import RepoState, decode_verdicts, encode_verdicts, verdict_key
 
 # The only manifest keys in which an incremental run differs from a `--full` run on the same
 # commits and the same previous outputs: when it ran, and how much work the state saved
@@ -140,7 +134,7 @@ def _scan(
     to_read = triage_entries(scan, entries, config.exclusions)
     known = state.facts(key) if cached else {}
     misses = [e for e in to_read if e.blob not in known]
-    outcomes = pool.summarize(config.source_path(spec), misses)
+    outcomes = pool.summarize(config.source_path(spec), misses, encoded=state is not None)
 
     def collect() -> tuple[RepoScan, Callable[[], None]]:
         parsed = _collect(outcomes, misses, config, spec.name)
@@ -149,14 +143,15 @@ def _scan(
                 scan.files_reused += 1
                 add_facts(scan, entry, known[entry.blob])
             else:
-                add_outcome(scan, entry, parsed[entry.path])
-                if state is not None:
-                    add_facts(scan, entry, encode_facts(parsed[entry.path]), counted=True)
+                outcome, encoded = parsed[entry.path]
+                add_outcome(scan, entry, outcome)
+                if encoded is not None:
+                    add_facts(scan, entry, encoded[1], counted=True)
         scan.files_parsed = len(misses)
 
         def save() -> None:
             if state is not None:
-                state.save(commit, entries, {e.blob: parsed[e.path] for e in misses}, key)
+                state.save(commit, entries, {e.blob: parsed[e.path][1] for e in misses}, key)
 
         return scan, save
 
@@ -164,22 +159,22 @@ def _scan(
 
 
 def _collect(
-    outcomes: Iterator[tuple[FileEntry, Outcome]],
+    outcomes: Iterator[tuple[FileEntry, Outcome, Encoded | None]],
     entries: list[FileEntry],
     config: MineConfig,
     name: str,
-) -> dict[str, Outcome]:
+) -> dict[str, tuple[Outcome, Encoded | None]]:
     """The summaries of `entries` as they come in: the only step whose cost follows what
     changed."""
     from tqdm import tqdm  # on first use: a no-op rerun parses nothing
 
-    parsed: dict[str, Outcome] = {}
+    parsed: dict[str, tuple[Outcome, Encoded | None]] = {}
     show = config.progress and sys.stderr.isatty()
     total = sum(e.size for e in entries)
     with tqdm(total=total, unit="B", unit_scale=True, desc=name, disable=not show) as bar:
-        for entry, outcome in outcomes:
+        for entry, outcome, encoded in outcomes:
             pause_point("parse")
-            parsed[entry.path] = outcome
+            parsed[entry.path] = outcome, encoded
             bar.update(entry.size)
     return parsed
 

@@ -17,6 +17,7 @@ import json
 from collections import Counter
 from collections.abc import Callable
 
+from miner.codec import decode_facts
 from miner.config import MineConfig
 from miner.index import RepoIndex
 from miner.judge import Candidate
@@ -25,13 +26,7 @@ from miner.parallel import judge_paths, map_paths
 from miner.records import ModuleSummary
 from miner.rules import RulePack
 from miner.scan import RepoScan
-from miner.state import (
-    RepoState,
-    decode_facts,
-    decode_file_verdicts,
-    encode_file_verdicts,
-    verdict_key,
-)
+from miner.state import RepoState, decode_file_verdicts, encode_file_verdicts, verdict_key
 
 FileVerdicts = tuple[list[Candidate], Counter]  # the kept candidates, the funnel's counts
 

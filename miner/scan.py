@@ -37,7 +37,7 @@ class RepoScan:
     files_judged: int = 0  # files whose verdicts were computed, not reused from the state
     files_dropped: Counter = field(default_factory=Counter)
     summaries: dict[str, ModuleSummary] = field(default_factory=dict)  # path -> summary
-    # With a state: every summarized file's blob and encoded module facts (`state.encode_facts`);
+    # With a state: every summarized file's blob and encoded module facts (`codec.encode_facts`);
     # `summaries` then holds only the files parsed now until `reuse` decodes the others it needs.
     blobs: dict[str, str] = field(default_factory=dict)
     facts: dict[str, str] = field(default_factory=dict)
@@ -51,7 +51,7 @@ def _code_fingerprint() -> str:
     # detect-secrets' version file, found without importing it (a no-op rerun never scans).
     detector = Path(find_spec("detect_secrets").origin).with_name("__version__.py")
     digest.update(detector.read_bytes())
-    for module in ("parse", "body", "records", "secrets", "exclusions", "scan"):
+    for module in ("parse", "body", "records", "codec", "secrets", "exclusions", "scan"):
         digest.update((Path(__file__).parent / f"{module}.py").read_bytes())
     return digest.hexdigest()
 
@@ -123,7 +123,7 @@ def add_outcome(scan: RepoScan, entry: FileEntry, outcome: ModuleSummary | str) 
 
 
 def add_facts(scan: RepoScan, entry: FileEntry, facts: str, counted: bool = False) -> None:
-    """Record a file by its encoded module facts (`state.encode_facts`): a dropped blob's are
+    """Record a file by its encoded module facts (`codec.encode_facts`): a dropped blob's are
     its reason, counted unless `add_outcome` counted it already."""
     if facts.startswith('"'):
         if not counted:

@@ -21,21 +21,22 @@ from dataclasses import asdict
 from functools import cache
 from pathlib import Path
 
+from miner.codec import Encoded, Outcome, decode_outcome
 from miner.config import MineConfig
 from miner.engine import RuleHit
 from miner.judge import Candidate
 from miner.output import pause_point
-from miner.records import ClassDef, FunctionRecord, ImportBinding, ModuleSummary
+from miner.records import FunctionRecord
 from miner.rules import RulePack
 from miner.scan import RepoScan
 from miner.source import FileEntry
 
-SCHEMA = "3"
+SCHEMA = "4"
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS summaries (
-    blob TEXT NOT NULL, key TEXT NOT NULL, outcome TEXT NOT NULL, facts TEXT NOT NULL,
+    blob TEXT NOT NULL, key TEXT NOT NULL, outcome BLOB NOT NULL, facts TEXT NOT NULL,
     PRIMARY KEY (blob, key)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, blob TEXT NOT NULL, size INTEGER);
@@ -47,45 +48,6 @@ _DROP = "".join(
 )
 # The fields of a kept function that dedup, split and the pair records use.
 _KEPT_FIELDS = ("qualname", "start_line", "end_line", "code", "docstring", "completion")
-
-Outcome = ModuleSummary | str  # a summary, or why the read blob was dropped
-
-
-def encode_outcome(outcome: Outcome) -> str:
-    rows = outcome if isinstance(outcome, str) else outcome.to_rows()
-    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
-
-
-def decode_outcome(text: str) -> Outcome:
-    data = json.loads(text)
-    return data if isinstance(data, str) else ModuleSummary.from_rows(data)
-
-
-def encode_facts(outcome: Outcome) -> str:
-    """What `RepoIndex` reads of a file (imports, classes, aliases; no lines, no functions),
-    positional and compact; a dropped blob's facts are its drop reason."""
-    if isinstance(outcome, str):
-        return json.dumps(outcome)
-    imports = [(b.local, b.module, b.name, b.level) for b in outcome.imports]
-    classes = [(c.qualname, c.bases) for c in outcome.classes]
-    data = (imports, classes, outcome.aliases)
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
-def decode_facts(text: str) -> Outcome:
-    """A summary without functions (enough for `RepoIndex`), or the drop reason."""
-    data = json.loads(text)
-    if isinstance(data, str):
-        return data
-    imports, classes, aliases = data
-    return ModuleSummary(
-        imports=[ImportBinding(local, module, name, level, 0, "")
-                 for local, module, name, level in imports],
-        classes=[ClassDef(qualname, bases, 0) for qualname, bases in classes],
-        aliases=aliases,
-        functions=[],
-    )
-
 
 @cache
 def _miner_sources() -> str:
@@ -202,7 +164,7 @@ class RepoState:
         return [FileEntry(path, blob, size) for path, blob, size in rows]
 
     def facts(self, key: str) -> dict[str, str]:
-        """Encoded module facts per blob id under cache `key` (decode with `decode_facts`):
+        """Encoded module facts per blob id under cache `key` (`codec.decode_facts`):
         what a rerun needs of every file, without the cost of decoding whole summaries."""
         rows = self.conn.execute("SELECT blob, facts FROM summaries WHERE key = ?", (key,))
         return dict(rows.fetchall())
@@ -215,13 +177,11 @@ class RepoState:
         return decode_outcome(row[0])
 
     def save(
-        self, commit: str, entries: Iterable[FileEntry], fresh: Mapping[str, Outcome], key: str
+        self, commit: str, entries: Iterable[FileEntry], fresh: Mapping[str, Encoded], key: str
     ) -> None:
-        """Store new outcomes and `commit`'s files; forget what that commit no longer uses."""
-        rows = [
-            (blob, key, encode_outcome(outcome), encode_facts(outcome))
-            for blob, outcome in fresh.items()
-        ]
+        """Store new outcomes (encoded, by blob) and `commit`'s files; forget what that commit
+        no longer uses."""
+        rows = [(blob, key, outcome, facts) for blob, (outcome, facts) in fresh.items()]
         conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from miner.codec import decode_outcome
 from miner.exclusions import ExclusionConfig
 from miner.parallel import (
     MIN_FORK_FUNCTIONS,
@@ -108,12 +109,15 @@ def test_workers_summarize_exactly_as_one_process(big_repo, jobs):
     entries = entries_of(big_repo.path)
     assert sum(e.size for e in entries) > MIN_POOL_BYTES  # else the pool would not start
     with FilePool(1, ExclusionConfig(), load_rules()) as pool:
-        alone = list(pool.summarize(str(big_repo.path), entries))
+        alone = list(pool.summarize(str(big_repo.path), entries, encoded=True))
     with FilePool(jobs, ExclusionConfig(), load_rules()) as pool:
         together = list(pool.summarize(str(big_repo.path), entries))
         assert pool.started
-    assert together == alone
-    outcomes = {e.path: o for e, o in alone}
+    assert [(e, o) for e, o, _ in together] == [(e, o) for e, o, _ in alone]
+    # What the state stores decodes to the same facts whichever process encoded it.
+    for (_, outcome, (data, facts)), (_, _, (_, facts_alone)) in zip(together, alone, strict=True):
+        assert decode_outcome(data) == outcome and facts == facts_alone
+    outcomes = {e.path: o for e, o, _ in alone}
     assert outcomes["big/broken.py"] == "undecodable"
     assert outcomes["big/generated.py"] == "generated"
     assert isinstance(outcomes["big/latin.py"], ModuleSummary)
@@ -129,9 +133,9 @@ def test_repositories_queued_together_come_back_apart(big_repo, make_repo):
         first = pool.summarize(str(big_repo.path), big_entries)
         second = pool.summarize(str(small.path), small_entries)
         got_small, got_big = list(second), list(first)
-    assert [e for e, _ in got_big] == big_entries
-    assert [e for e, _ in got_small] == small_entries
-    imports = dict((e.path, o) for e, o in got_small)["small/mod_001.py"].imports
+    assert [e for e, _, _ in got_big] == big_entries
+    assert [e for e, _, _ in got_small] == small_entries
+    imports = {e.path: o for e, o, _ in got_small}["small/mod_001.py"].imports
     assert [b.text for b in imports] == [
         "from small.db import db_wrapper", "from small.errors import ServiceError"
     ]
