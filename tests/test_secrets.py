@@ -149,3 +149,25 @@ def test_masked_line_is_cut_after_masking():
     (finding, *_) = scan_secrets(line)
     assert len(finding.masked) <= 160 and finding.masked.endswith("…")
     assert GITHUB[4:] not in finding.masked
+
+
+_SCAN_IN_FRESH_PROCESS = f"""
+import sys
+from miner.parse import summarize
+from miner.scan import withhold_secrets
+summary = summarize(b'def f():\\n    "Connect."\\n    key = "{AWS_SECRET}"\\n')
+withhold_secrets(summary)
+assert summary.functions[0].secrets, "the planted key was not found"
+assert "urllib3" not in sys.modules, "requests was imported for real"
+import requests
+assert requests.codes.ok == 200 and "urllib3" in sys.modules
+"""
+
+
+def test_the_scan_never_loads_requests_yet_requests_still_works():
+    # detect-secrets imports requests only to verify keys online; the miner defers it.
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", _SCAN_IN_FRESH_PROCESS], capture_output=True)
+    assert run.returncode == 0, run.stderr.decode()[-400:]
