@@ -17,8 +17,9 @@ from miner.source import FileEntry, list_python_files, open_repo, resolve_commit
 def _file_verdict(config: MineConfig, path: str) -> str | None:
     """Why the file holding the function was never parsed, if it was not."""
     spec = config.repos[0]
+    commit = resolve_commit(spec.path, spec.ref)
     with open_repo(spec.path) as repo:
-        entries = {e.path: e for e in list_python_files(repo, resolve_commit(repo, spec.ref))}
+        entries = {e.path: e for e in list_python_files(repo, commit)}
     entry: FileEntry | None = entries.get(path)
     if entry is None:
         close = difflib.get_close_matches(path, list(entries), n=3)

@@ -104,8 +104,10 @@ def scan_repo(
 ) -> RepoScan:
     """Source and parse steps for one repository, in this process; with a state, only unseen
     blobs are read."""
-    with FilePool(1, config.exclusions, pack) as pool, open_repo(config.source_path(spec)) as repo:
-        collect = _scan(repo, spec, resolve_commit(repo, spec.ref), config, pack, state, pool)
+    path = config.source_path(spec)
+    commit = resolve_commit(path, spec.ref)
+    with FilePool(1, config.exclusions, pack) as pool, open_repo(path) as repo:
+        collect = _scan(repo, spec, commit, config, pack, state, pool)
         scan, save = collect()
         save()
         if state is not None:
@@ -209,19 +211,21 @@ def start_repo(
     """Queue one repository's parse work on `pool`; the step returned finishes it (verdicts,
     on `judge_jobs` processes). With a state, an unmoved repository is finished from the
     state alone."""
-    with open_repo(config.source_path(spec)) as repo:
-        commit = resolve_commit(repo, spec.ref)
-        if state is None:
+    path = config.source_path(spec)
+    commit = resolve_commit(path, spec.ref)
+    if state is None:
+        with open_repo(path) as repo:
             collect = _scan(repo, spec, commit, config, pack, None, pool)
-            return lambda: judge(collect()[0], pack, config, judge_jobs)
-        skey = summary_key(pack, config.exclusions)
-        key = verdict_key(commit, skey, pack, config)
-        stored = None if config.full else state.verdicts(key)
-        if stored is not None:
-            scan = RepoScan(name=spec.name, commit=commit)
-            filtered, funnel, scope = decode_verdicts(stored, scan, pack)
-            done = RepoResult(scan, filtered, filtered, funnel, scope)
-            return lambda: done
+        return lambda: judge(collect()[0], pack, config, judge_jobs)
+    skey = summary_key(pack, config.exclusions)
+    key = verdict_key(commit, skey, pack, config)
+    stored = None if config.full else state.verdicts(key)
+    if stored is not None:
+        scan = RepoScan(name=spec.name, commit=commit)
+        filtered, funnel, scope = decode_verdicts(stored, scan, pack)
+        done = RepoResult(scan, filtered, filtered, funnel, scope)
+        return lambda: done
+    with open_repo(path) as repo:
         collect = _scan(repo, spec, commit, config, pack, state, pool)
 
     def finish() -> RepoResult:

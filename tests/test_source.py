@@ -1,0 +1,48 @@
+"""Which commit a repository and ref name, and the one-line errors when they name none."""
+
+from __future__ import annotations
+
+import git
+import pytest
+
+from miner.cli import main as miner_main
+from miner.source import SourceError, resolve_commit
+
+
+def test_a_ref_resolves_in_a_work_tree_and_in_a_bare_clone(make_repo, tmp_path):
+    repo = make_repo("repo", {"a.py": "x = 1\n"})
+    first = repo.repo.head.commit.hexsha
+    second = repo.commit({"a.py": "x = 2\n"})
+    repo.repo.create_tag("v1", ref=first)
+    bare = git.Repo.clone_from(repo.path, tmp_path / "bare.git", bare=True)
+    bare.close()
+    for path in (repo.path, tmp_path / "bare.git"):
+        assert resolve_commit(path, "HEAD") == second
+        assert resolve_commit(path, "v1") == first  # a tag names its commit
+        assert resolve_commit(path, "main~1") == first
+
+
+@pytest.mark.parametrize(
+    ("where", "ref", "message"),
+    [
+        ("missing", "HEAD", "no such repository path"),
+        ("repo/pkg", "HEAD", "not a git repository"),  # never the repository above it
+        ("repo", "no-such-branch", "cannot resolve ref 'no-such-branch' to a commit"),
+        ("repo", "HEAD:pkg/a.py", "cannot resolve ref 'HEAD:pkg/a.py' to a commit"),  # a blob
+        ("repo", "--output=x", "cannot resolve ref '--output=x' to a commit"),
+    ],
+)
+def test_what_names_no_commit_is_one_clear_error(make_repo, tmp_path, where, ref, message):
+    make_repo("repo", {"pkg/a.py": "x = 1\n"})
+    with pytest.raises(SourceError) as raised:
+        resolve_commit(tmp_path / where, ref)
+    assert str(raised.value) == f"{tmp_path / where}: {message}"
+
+
+def test_mining_a_directory_that_is_no_repository_fails_in_one_line(tmp_path, capsys):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    status = miner_main(["mine", str(plain), "--out", str(tmp_path / "out"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert f"{plain}: not a git repository" in err
