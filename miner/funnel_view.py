@@ -14,10 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from pygments import highlight
-from pygments.formatters import Terminal256Formatter
-from pygments.lexers import PythonLexer
-
 EXIT_ERROR = 2
 DEFAULT_TEXT_LIMIT = 20
 
@@ -240,6 +236,11 @@ def _pairs_summary(matched: int, shown: int) -> str:
 
 def _code(source: str, colored: bool) -> str:
     if colored:
+        # Imported here: every `miner` command builds this parser, only colored output needs it.
+        from pygments import highlight
+        from pygments.formatters import Terminal256Formatter
+        from pygments.lexers import PythonLexer
+
         source = highlight(source, PythonLexer(), Terminal256Formatter())
     return _indent(source)
 
