@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import PurePosixPath
 
 _TEST_DIRS = frozenset({"tests", "test"})
 # `_vendor` is how pip, setuptools and friends ship their vendored dependencies.
@@ -38,8 +37,8 @@ def path_exclusion(path: str, cfg: ExclusionConfig) -> str | None:
     the user's globs only decide about what is left.
     """
     path = path.removeprefix("./")
-    pure = PurePosixPath(path)
-    dirs, name = pure.parts[:-1], pure.name
+    # A plain split: git's paths are already normalized, and PurePosixPath costs 10x more.
+    *dirs, name = path.split("/")
     if cfg.vendored and any(part in _VENDOR_DIRS for part in dirs):
         return "vendored"
     if cfg.generated and name.endswith(_GENERATED_SUFFIXES):
@@ -63,7 +62,7 @@ def is_test_function(qualname: str) -> bool:
     return qualname.rsplit(".", 1)[-1].startswith("test_")
 
 
-def _is_test_path(dirs: tuple[str, ...], name: str) -> bool:
+def _is_test_path(dirs: list[str], name: str) -> bool:
     return (
         any(part in _TEST_DIRS for part in dirs)
         or name == "conftest.py"
