@@ -12,6 +12,7 @@ jobs.
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing as mp
 import os
 import signal
@@ -250,12 +251,17 @@ def fork_map(
         meanwhile()
         return [function(shared, item) for item in items]
     _inherited = (function, shared)
+    # Frozen, everything the workers inherit is outside their collector's sight: its passes
+    # would otherwise write to every inherited object and copy the whole heap page by page.
+    gc.freeze()
     try:
         with mp.get_context("fork").Pool(jobs, _die_with_parent, (os.getpid(),)) as pool:
+            gc.unfreeze()
             pending = pool.map_async(_call_inherited, items, chunksize=1)
             meanwhile()
             return pending.get()
     finally:
+        gc.unfreeze()
         _inherited = None
 
 

@@ -11,13 +11,14 @@ is what keeps the result byte-identical to `--full`, which judges every file.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -343,12 +344,27 @@ def mine(config: MineConfig, pack: RulePack | None = None, write: bool = True) -
     """
     config.validate()
     pack = pack or load_rules(config.rules)
-    if not write:
-        return _mine(config, pack, None)
-    out = config.out_dir()
-    with output_lock(out):
-        remove_stale_temps(out)
-        return _mine(config, pack, out)
+    with _rare_young_collections():
+        if not write:
+            return _mine(config, pack, None)
+        out = config.out_dir()
+        with output_lock(out):
+            remove_stale_temps(out)
+            return _mine(config, pack, out)
+
+
+@contextmanager
+def _rare_young_collections() -> Iterator[None]:
+    """A run keeps millions of small acyclic records until it ends; at the default thresholds
+    the cyclic collector runs every 700 allocations and rescans the growing heap in its older
+    generations, ~5% of a run's CPU on the stdlib corpus (0.33 s of 7 s, against 0.08 s with
+    these). Forked workers inherit the setting."""
+    previous = gc.get_threshold()
+    gc.set_threshold(20_000, 20, 10)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 def _mine(config: MineConfig, pack: RulePack, out: Path | None) -> MineResult:
