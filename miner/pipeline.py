@@ -16,7 +16,6 @@ import hashlib
 import json
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
@@ -34,6 +33,7 @@ from miner.dedup import find_duplicates
 from miner.index import RepoIndex
 from miner.judge import Candidate
 from miner.lock import output_lock
+from miner.manifest import delta, failed_manifest, repo_manifest, total
 from miner.output import (
     PreviousRun,
     narrow_scope,
@@ -47,7 +47,6 @@ from miner.output import (
     write_jsonl,
 )
 from miner.parallel import FilePool, judge_files
-from miner.remote import mask_url
 from miner.reuse import funnel_of, judge_reusing, load_summaries
 from miner.rules import RulePack, load_rules
 from miner.scan import RepoScan, add_facts, add_outcome, summary_key, triage_entries
@@ -181,11 +180,11 @@ def _collect(
     return parsed
 
 
-def _progress_bar(name: str, total: int):
+def _progress_bar(name: str, size: int):
     # Imported only for a terminal: importing tqdm costs ~0.1 s, a tenth of a nightly rerun.
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="B", unit_scale=True, desc=name)
+    return tqdm(total=size, unit="B", unit_scale=True, desc=name)
 
 
 def judge(
@@ -282,60 +281,6 @@ def deduplicate(candidates: list[Candidate], config: MineConfig, cache: Path | N
         )
 
 
-def repo_manifest(result: RepoResult, spec: RepoSpec) -> dict:
-    kept = [c for c in result.filtered if c.drop is None]
-    dropped = Counter(result.funnel["dropped"]) + Counter(c.drop for c in result.filtered if c.drop)
-    return {
-        "path": mask_url(spec.url) if spec.url else spec.path,
-        "ref": spec.ref,
-        "commit": result.scan.commit,
-        "files_total": result.scan.files_total,
-        "files_listed": result.scan.files_listed,
-        "files_parsed": result.scan.files_parsed,
-        "files_reused": result.scan.files_reused,
-        "files_judged": result.scan.files_judged,
-        "files_dropped": dict(sorted(result.scan.files_dropped.items())),
-        "functions_found": result.funnel["functions_found"],
-        "functions_documented": result.funnel["functions_documented"],
-        "functions_rule_matched": result.funnel["functions_rule_matched"],
-        "dropped": dict(sorted(dropped.items())),
-        "kept": len(kept),
-        "kept_by_split": dict(sorted(Counter(c.split for c in kept).items())),
-        "kept_by_rule": dict(sorted(Counter(r for c in kept for r in c.require).items())),
-    }
-
-
-def _total(repos: dict[str, dict]) -> dict:
-    total: dict = {}
-    for manifest in repos.values():
-        for key, value in manifest.items():
-            if isinstance(value, int):
-                total[key] = total.get(key, 0) + value
-            elif isinstance(value, dict):
-                bucket = total.setdefault(key, {})
-                for k, v in value.items():
-                    bucket[k] = bucket.get(k, 0) + v
-    return {k: dict(sorted(v.items())) if isinstance(v, dict) else v for k, v in total.items()}
-
-
-def _delta(previous: list[dict], current: list[dict]) -> dict[str, int]:
-    before, after = {p["id"] for p in previous}, {p["id"] for p in current}
-    return {
-        "pairs_added": len(after - before),
-        "pairs_removed": len(before - after),
-        "pairs_unchanged": len(after & before),
-    }
-
-
-def _failed_manifest(spec: RepoSpec, error: str, previous: dict, carried: int) -> dict:
-    """The failed repository's previous entry (what its carried pairs came from), marked."""
-    entry = dict(previous) or {"path": mask_url(spec.url) if spec.url else spec.path}
-    entry.update({"ref": spec.ref, "failed": error, "files_listed": 0, "files_parsed": 0})
-    entry.update({"files_reused": 0, "files_judged": 0, "pairs_added": 0, "pairs_removed": 0})
-    entry["pairs_unchanged"] = carried
-    return entry
-
-
 def mine(config: MineConfig, pack: RulePack | None = None, write: bool = True) -> MineResult:
     """Run the whole pipeline; a failing repository is reported, the others still mined.
 
@@ -397,10 +342,10 @@ def _mine(config: MineConfig, pack: RulePack, out: Path | None) -> MineResult:
         before = previous.pairs.get(spec.name, [])
         if spec.name in result.repos:
             entry = repo_manifest(result.repos[spec.name], spec)
-            entry.update(_delta(before, by_repo.get(spec.name, [])))
+            entry.update(delta(before, by_repo.get(spec.name, [])))
         else:
             old = previous.manifest.get("repos", {}).get(spec.name, {})
-            entry = _failed_manifest(spec, result.failures[spec.name], old, len(before))
+            entry = failed_manifest(spec, result.failures[spec.name], old, len(before))
         repos[spec.name] = entry
     result.manifest = {
         "tool": "housestyle-miner",
@@ -418,7 +363,7 @@ def _mine(config: MineConfig, pack: RulePack, out: Path | None) -> MineResult:
         },
         "repos": repos,
         "failures": result.failures,
-        "total": _total(repos),
+        "total": total(repos),
     }
     if out is not None:
         scopes = {
