@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import ast
 import warnings
+from collections.abc import Iterator
 
 import tree_sitter as ts
 
 _TRIVIAL_RAISES = {"NotImplementedError"}
 
 
-def first_statement(body: ts.Node | None) -> ts.Node | None:
+def body_statements(body: ts.Node | None) -> Iterator[ts.Node]:
+    """The block's statements, comments left out, one at a time: callers mostly need two."""
     if body is None:
-        return None
-    for child in body.named_children:
+        return
+    for index in range(body.named_child_count):
+        child = body.named_child(index)
         if child.type != "comment":
-            return child
-    return None
+            yield child
 
 
 def docstring_of(statement: ts.Node | None) -> str | None:
@@ -25,14 +27,17 @@ def docstring_of(statement: ts.Node | None) -> str | None:
         return None
     if statement.named_child_count != 1:
         return None
-    value = statement.named_children[0]
-    while value.type == "parenthesized_expression" and value.named_child_count == 1:
-        value = value.named_children[0]
-    if value.type not in ("string", "concatenated_string"):
+    value = statement.named_child(0)
+    kind = value.type
+    while kind == "parenthesized_expression" and value.named_child_count == 1:
+        value = value.named_child(0)
+        kind = value.type
+    if kind == "string":
+        plain = _plain_string(value)
+        if plain is not None:
+            return plain
+    elif kind != "concatenated_string":
         return None
-    plain = _plain_string(value)
-    if plain is not None:
-        return plain
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -43,9 +48,9 @@ def docstring_of(statement: ts.Node | None) -> str | None:
 
 
 def _plain_string(node: ts.Node) -> str | None:
-    """The value of a string whose source text is its value (no escapes, no \\r, not bytes or
-    f-string): most docstrings, read without compiling a literal."""
-    if node.type != "string" or not 2 <= node.child_count <= 3:
+    """The value of a `string` node whose source text is its value (no escapes, no \\r, not
+    bytes or f-string): most docstrings, read without compiling a literal."""
+    if not 2 <= node.child_count <= 3:
         return None
     start, *content, end = node.children
     if start.type != "string_start" or end.type != "string_end":
@@ -60,12 +65,13 @@ def _plain_string(node: ts.Node) -> str | None:
 
 
 def is_trivial_statement(node: ts.Node) -> bool:
-    if node.type == "pass_statement":
+    kind = node.type
+    if kind == "pass_statement":
         return True
-    if node.type == "expression_statement" and node.named_child_count == 1:
-        return node.named_children[0].type == "ellipsis"
-    if node.type == "raise_statement" and node.named_child_count == 1:
-        raised = node.named_children[0]
+    if kind == "expression_statement" and node.named_child_count == 1:
+        return node.named_child(0).type == "ellipsis"
+    if kind == "raise_statement" and node.named_child_count == 1:
+        raised = node.named_child(0)
         if raised.type == "call":
             raised = raised.child_by_field_name("function")
         return raised.text.decode("utf-8", "replace") in _TRIVIAL_RAISES

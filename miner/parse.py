@@ -12,11 +12,13 @@ import re
 import tokenize
 from dataclasses import dataclass
 from functools import cache
+from itertools import chain
+from operator import itemgetter
 
 import tree_sitter as ts
 import tree_sitter_python
 
-from miner.body import docstring_of, first_statement, is_trivial_statement
+from miner.body import body_statements, docstring_of, is_trivial_statement
 from miner.records import ClassDef, FunctionRecord, ImportBinding, ModuleSummary, Usage
 
 EXTRACTOR_VERSION = "1"
@@ -82,19 +84,6 @@ def decode_source(blob: bytes) -> bytes:
     return text.encode("utf-8")
 
 
-def dotted_name(node: ts.Node) -> str | None:
-    """`a.b.c` for a name/attribute chain, `….c` when the receiver is an expression."""
-    text = node.text.decode("utf-8", "replace")
-    compact = "".join(text.split())
-    if _DOTTED.fullmatch(compact):
-        return compact
-    if node.type == "attribute":
-        attr = node.child_by_field_name("attribute")
-        if attr is not None:
-            return "…." + attr.text.decode("utf-8", "replace")
-    return None
-
-
 def _name_and_alias(name: ts.Node) -> tuple[str, str | None]:
     """`a.b` and `x` of `a.b as x`; no alias for a plain name."""
     if name.type == "aliased_import":
@@ -134,12 +123,12 @@ def _import_bindings(node: ts.Node) -> list[ImportBinding]:
 @dataclass(slots=True)
 class _Scope:
     node: ts.Node
-    start: int
-    end: int
+    outer: ts.Node  # the decorated definition around `node`, or `node` itself
     name: str
     is_function: bool
-    qualname: str = ""
-    record: FunctionRecord | None = None
+    start: int
+    end: int
+    child_prefix: str = ""  # what the qualnames of scopes nested in this one start with
 
 
 class _SourceLines:
@@ -148,211 +137,259 @@ class _SourceLines:
     def __init__(self, source: bytes):
         self.lines = source.splitlines(keepends=True)
 
-    def code(self, start: tuple[int, int], end_row: int, drop: tuple[int, int] | None) -> str:
-        """Dedented lines start[0]..end_row; `drop` is a row range to leave out."""
-        return self.code_and_cut(start, end_row, drop)[1]
+    def code(self, start: tuple[int, int], end_row: int) -> str:
+        """Dedented lines start[0]..end_row."""
+        indent, lines = self._rows(start, end_row)
+        return _text(_dedent(lines, indent))
 
     def code_and_cut(
-        self, start: tuple[int, int], end_row: int, drop: tuple[int, int] | None
+        self, start: tuple[int, int], end_row: int, drop: tuple[int, int]
     ) -> tuple[str, str]:
-        """Dedented lines start[0]..end_row, whole and without the `drop` rows, in one pass."""
+        """Dedented lines start[0]..end_row, whole and without the `drop` rows (never the first)."""
+        indent, lines = self._rows(start, end_row)
+        first, last = drop[0] - start[0], drop[1] - start[0]
+        head = _dedent(lines[:first], indent)
+        tail = _dedent(lines[last + 1 :], indent)
+        return _text(head + _dedent(lines[first : last + 1], indent) + tail), _text(head + tail)
+
+    def _rows(self, start: tuple[int, int], end_row: int) -> tuple[bytes, list[bytes]]:
+        """The indent to strip, and the lines start[0]..end_row from the start column on."""
         row, column = start
         lines = self.lines[row : end_row + 1]
-        if not lines:
-            return ""
         first = lines[0]
         indent = first[:column]
         if indent.strip():  # `class A: def f(): ...` on one line: start mid-line
-            lines = [first[column:], *lines[1:]]
-            indent = b""
-        whole: list[bytes] = []
-        cut: list[bytes] = []
-        for offset, line in enumerate(lines):
-            # Lines that do not carry the full indent (continuations of a multi-line string)
-            # stay as they are: stripping them would change the string's value.
-            dedented = line[len(indent) :] if line.startswith(indent) else line
-            whole.append(dedented)
-            if drop is None or not drop[0] <= row + offset <= drop[1]:
-                cut.append(dedented)
-        return _text(whole), _text(cut)
+            lines[0] = first[column:]
+            return b"", lines
+        return indent, lines
 
 
-def _text(lines: list[bytes]) -> str:
-    text = b"".join(lines).decode("utf-8", "replace")
+def _dedent(lines: list[bytes], indent: bytes) -> bytes:
+    """The lines joined, each stripped of `indent` where it starts with it.
+
+    Lines that do not carry the full indent (continuations of a multi-line string) stay as they
+    are: stripping them would change the string's value.
+    """
+    text = b"".join(lines)
+    if not indent:
+        return text
+    if b"\r" in text:  # a lone "\r" ends a line too (as `splitlines` reads it): go line by line
+        width = len(indent)
+        return b"".join([line[width:] if line.startswith(indent) else line for line in lines])
+    # One replace over the joined lines: every line but the first starts after a "\n".
+    if text.startswith(indent):
+        text = text[len(indent) :]
+    return text.replace(b"\n" + indent, b"\n")
+
+
+def _text(code: bytes) -> str:
+    text = code.decode("utf-8", "replace")
     return text if text.endswith("\n") else text + "\n"
 
 
-def _function_record(scope: _Scope, lines: _SourceLines) -> FunctionRecord:
-    fn = scope.node
-    outer = fn.parent if fn.parent is not None and fn.parent.type == "decorated_definition" else fn
-    body = fn.child_by_field_name("body")
-    first = first_statement(body)
+def _function_record(scope: _Scope, qualname: str, lines: _SourceLines) -> FunctionRecord:
+    outer = scope.outer
+    statements = body_statements(scope.node.child_by_field_name("body"))
+    first = next(statements, None)
     raw_doc = docstring_of(first)
-    statements = [c for c in body.named_children if c.type != "comment"] if body else []
-    rest = statements[1:] if raw_doc is not None else statements
-    trivial = all(is_trivial_statement(s) for s in rest)
-    start_row, end_row = outer.start_point[0], outer.end_point[0]
+    # What follows the docstring: only its first statements are looked at, mostly just one.
+    rest = statements if raw_doc is not None or first is None else chain((first,), statements)
+    after_doc = next(rest, None)
+    trivial = after_doc is None or (
+        is_trivial_statement(after_doc) and all(map(is_trivial_statement, rest))
+    )
+    start = outer.start_point
+    end_row = outer.end_point[0]
     code = completion = ""
     if raw_doc is not None:
-        code, completion = _code_and_completion(first, outer, lines, rest)
+        code, completion = _code_and_completion(first, after_doc, start, end_row, lines)
+    docstring = inspect.cleandoc(raw_doc) if raw_doc is not None else None
+    # Positional: keywords cost a microsecond more per record, and a file has hundreds.
     return FunctionRecord(
-        qualname=scope.qualname,
-        start_line=start_row + 1,
-        end_line=end_row + 1,
-        code=code,
-        docstring=inspect.cleandoc(raw_doc) if raw_doc is not None else None,
-        completion=completion,
-        syntax_error=outer.has_error,
-        trivial_body=trivial,
+        qualname, start[0] + 1, end_row + 1, code, docstring, completion, outer.has_error, trivial
     )
 
 
 def _code_and_completion(
-    doc: ts.Node, outer: ts.Node, lines: _SourceLines, rest: list
+    doc: ts.Node,
+    after_doc: ts.Node | None,
+    start: tuple[int, int],
+    end_row: int,
+    lines: _SourceLines,
 ) -> tuple[str, str]:
-    """The function's code, and the code without its docstring statement."""
-    doc_first, doc_last = doc.start_point[0], doc.end_point[0]
+    """The code of the function at rows start[0]..end_row, and that code without `doc`."""
+    (doc_first, doc_column), (doc_last, doc_end_column) = doc.start_point, doc.end_point
     alone = (
-        doc_first > outer.start_point[0]
-        and not lines.lines[doc_first][: doc.start_point[1]].strip()
-        and not lines.lines[doc_last][doc.end_point[1] :].strip(b" \t\r\n;")
+        doc_first > start[0]
+        and not lines.lines[doc_first][:doc_column].strip()
+        and not lines.lines[doc_last][doc_end_column:].strip(b" \t\r\n;")
     )
-    if alone and rest:
-        return lines.code_and_cut(outer.start_point, outer.end_point[0], (doc_first, doc_last))
-    code = lines.code(outer.start_point, outer.end_point[0], None)
+    if alone and after_doc is not None:
+        return lines.code_and_cut(start, end_row, (doc_first, doc_last))
+    code = lines.code(start, end_row)
     # Docstring shares a line with other code (`def f(): "doc"; return 1`): cut it out by bytes.
-    source = b"".join(lines.lines[outer.start_point[0] : outer.end_point[0] + 1])
-    base = sum(len(line) for line in lines.lines[: outer.start_point[0]])
+    source = b"".join(lines.lines[start[0] : end_row + 1])
+    base = sum(len(line) for line in lines.lines[: start[0]])
     cut_from = doc.start_byte - base
-    cut_to = (rest[0].start_byte - base) if rest else doc.end_byte - base
-    filler = b"" if rest else b"..."
-    patched = source[:cut_from] + filler + source[cut_to:]
+    if after_doc is not None:
+        patched = source[:cut_from] + source[after_doc.start_byte - base :]
+    else:
+        patched = source[:cut_from] + b"..." + source[doc.end_byte - base :]
     end_row = patched.count(b"\n")
-    return code, _SourceLines(patched).code((0, outer.start_point[1]), end_row, None)
-
-
-def _scope_name(node: ts.Node) -> str:
-    name = node.child_by_field_name("name")
-    return name.text.decode("utf-8", "replace") if name is not None else "<unknown>"
-
-
-def _outer_range(node: ts.Node) -> tuple[int, int]:
-    parent = node.parent
-    if parent is not None and parent.type == "decorated_definition":
-        return parent.start_byte, parent.end_byte
-    return node.start_byte, node.end_byte
+    return code, _SourceLines(patched).code((0, start[1]), end_row)
 
 
 def summarize(source: bytes, queries: QuerySet | None = None) -> ModuleSummary:
     """Summarize UTF-8 `source`; `queries` adds the rule pack's query rules."""
     queries = queries or compile_query_set()
     tree = new_parser().parse(source)
-    root = tree.root_node
-    lines = _SourceLines(source)
-    scopes: list[_Scope] = []
-    usages: list[tuple[int, str, ts.Node]] = []  # (byte, kind, node)
-    imports: list[ImportBinding] = []
-    aliases: dict[str, str] = {}
-    for pattern, captures in ts.QueryCursor(queries.query).matches(root):
-        rule_id = queries.rule_of_pattern[pattern]
-        if rule_id is not None:
-            for node in captures.get("match", ()):
-                usages.append((node.start_byte, "query:" + rule_id, node))
-            continue
-        for kind, nodes in captures.items():
-            for node in nodes:
-                if kind in ("function", "class"):
-                    start, end = _outer_range(node)
-                    scopes.append(_Scope(node, start, end, _scope_name(node), kind == "function"))
-                else:
-                    usages.append((node.start_byte, kind, node))
-
+    sweep = _Sweep(source)
+    scopes, usages = sweep.captures(queries, tree.root_node)
+    # Outer scopes first among those starting together; usages stay in match order on ties.
     scopes.sort(key=lambda s: (s.start, -s.end))
-    usages.sort(key=lambda u: u[0])
-    functions: list[FunctionRecord] = []
-    classes: list[ClassDef] = []
-    stack: list[_Scope] = []
+    usages.sort(key=itemgetter(0))
+    stack, enclosing = sweep.stack, sweep.enclosing  # updated in place; read for every usage
     scope_iter = iter(scopes)
     next_scope = next(scope_iter, None)
-
-    def open_scope(scope: _Scope) -> None:
-        while stack and stack[-1].end <= scope.start:
-            stack.pop()
-        prefix = "".join(s.name + (".<locals>." if s.is_function else ".") for s in stack)
-        scope.qualname = prefix + scope.name
-        if scope.is_function:
-            scope.record = _function_record(scope, lines)
-            functions.append(scope.record)
-        else:
-            line = scope.node.start_point[0] + 1
-            classes.append(ClassDef(scope.qualname, _bases(scope.node), line))
-        stack.append(scope)
-
     for byte, kind, node in usages:
         while next_scope is not None and next_scope.start <= byte:
-            open_scope(next_scope)
+            sweep.open_scope(next_scope)
             next_scope = next(scope_iter, None)
-        while stack and stack[-1].end <= byte:
-            stack.pop()
-        enclosing = [s.record for s in stack if s.record is not None]
-        _record_usage(kind, node, enclosing, imports, aliases, at_module=not stack)
+        if stack and stack[-1].end <= byte:
+            sweep.close_scopes(byte)
+        # A call, raise or rule match at module or class level: no function holds it.
+        if enclosing or kind == "import" or kind == "alias":
+            sweep.record_usage(kind, node)
     while next_scope is not None:
-        open_scope(next_scope)
+        sweep.open_scope(next_scope)
         next_scope = next(scope_iter, None)
-    return ModuleSummary(imports=imports, classes=classes, aliases=aliases, functions=functions)
+    return ModuleSummary(sweep.imports, sweep.classes, sweep.aliases, sweep.functions)
 
 
-def _bases(node: ts.Node) -> list[str]:
-    superclasses = node.child_by_field_name("superclasses")
-    if superclasses is None:
-        return []
-    bases = []
-    for base in superclasses.named_children:
-        if base.type in ("identifier", "attribute"):
-            name = dotted_name(base)
-            if name is not None and not name.startswith("…"):
-                bases.append(name)
-    return bases
+class _Sweep:
+    """One file's summary, built scope by scope and usage by usage in byte order."""
 
+    def __init__(self, source: bytes):
+        self.source = source
+        self.lines = _SourceLines(source)
+        self.functions: list[FunctionRecord] = []
+        self.classes: list[ClassDef] = []
+        self.imports: list[ImportBinding] = []
+        self.aliases: dict[str, str] = {}
+        self.stack: list[_Scope] = []  # the scopes around the current byte, outermost first
+        self.enclosing: list[FunctionRecord] = []  # the records of the functions on `stack`
 
-def _record_usage(
-    kind: str,
-    node: ts.Node,
-    enclosing: list[FunctionRecord],
-    imports: list[ImportBinding],
-    aliases: dict[str, str],
-    at_module: bool,
-) -> None:
-    if not enclosing and kind != "import" and kind != "alias":
-        return  # a call, raise or rule match at module or class level: no function holds it
-    line = node.start_point[0] + 1
-    if kind == "callee":
-        name = dotted_name(node)
-        if name is not None:
-            for record in enclosing:
-                record.calls.append(Usage(name, line))
-    elif kind == "raise":
-        if node.named_child_count == 0:
-            return  # a bare `raise` re-raises whatever is in flight: never counts
-        raised = node.named_children[0]
-        if raised.type == "call":
-            raised = raised.child_by_field_name("function")
-        name = dotted_name(raised) if raised is not None else None
-        if name is not None:
-            for record in enclosing:
-                record.raises.append(Usage(name, line))
-    elif kind == "import":
-        bindings = _import_bindings(node)
-        if enclosing:
-            enclosing[-1].local_imports.extend(bindings)
+    def captures(
+        self, queries: QuerySet, root: ts.Node
+    ) -> tuple[list[_Scope], list[tuple[int, str, ts.Node]]]:
+        """The tree's scopes, and its other captures as (byte, kind, node) in match order."""
+        scopes: list[_Scope] = []
+        usages: list[tuple[int, str, ts.Node]] = []
+        for pattern, captures in ts.QueryCursor(queries.query).matches(root):
+            rule_id = queries.rule_of_pattern[pattern]
+            if rule_id is not None:
+                kind = "query:" + rule_id
+                for node in captures.get("match", ()):
+                    usages.append((node.start_byte, kind, node))
+                continue
+            [(kind, [node])] = captures.items()  # each summary pattern captures one node
+            if kind == "function" or kind == "class":
+                scopes.append(self.new_scope(node, kind == "function"))
+            else:
+                usages.append((node.start_byte, kind, node))
+        return scopes, usages
+
+    def new_scope(self, node: ts.Node, is_function: bool) -> _Scope:
+        parent = node.parent
+        outer = parent if parent is not None and parent.type == "decorated_definition" else node
+        name = node.child_by_field_name("name")
+        text = self.text(name) if name is not None else "<unknown>"
+        return _Scope(node, outer, text, is_function, outer.start_byte, outer.end_byte)
+
+    def text(self, node: ts.Node) -> str:
+        # Sliced from the source: cheaper than `node.text`.
+        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    def dotted_name(self, node: ts.Node) -> str | None:
+        """`a.b.c` for a name/attribute chain, `….c` when the receiver is an expression."""
+        text = self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")  # hot
+        if text.isascii() and (text.isidentifier() or _DOTTED.fullmatch(text)):
+            return text  # the usual case: no spaces or comments to squeeze out
+        compact = "".join(text.split())
+        if _DOTTED.fullmatch(compact):
+            return compact
+        if node.type == "attribute":
+            attr = node.child_by_field_name("attribute")
+            if attr is not None:
+                return "…." + self.text(attr)
+        return None
+
+    def close_scopes(self, byte: int) -> None:
+        """Leave the scopes that end at or before `byte`."""
+        stack = self.stack
+        while stack and stack[-1].end <= byte:
+            if stack.pop().is_function:
+                self.enclosing.pop()
+
+    def open_scope(self, scope: _Scope) -> None:
+        self.close_scopes(scope.start)
+        stack = self.stack
+        qualname = stack[-1].child_prefix + scope.name if stack else scope.name
+        if scope.is_function:
+            record = _function_record(scope, qualname, self.lines)
+            self.functions.append(record)
+            self.enclosing.append(record)
+            scope.child_prefix = qualname + ".<locals>."
         else:
-            imports.extend(bindings)
-    elif kind == "alias":
-        if at_module:
-            target = dotted_name(node.child_by_field_name("right"))
-            if target is not None and not target.startswith("…"):
-                aliases[node.child_by_field_name("left").text.decode()] = target
-    elif kind.startswith("query:"):
-        rule_id = kind[len("query:") :]
-        for record in enclosing:
-            record.query_hits.setdefault(rule_id, line)
+            line = scope.node.start_point[0] + 1
+            self.classes.append(ClassDef(qualname, self.bases(scope.node), line))
+            scope.child_prefix = qualname + "."
+        stack.append(scope)
+
+    def bases(self, node: ts.Node) -> list[str]:
+        superclasses = node.child_by_field_name("superclasses")
+        if superclasses is None:
+            return []
+        bases = []
+        for base in superclasses.named_children:
+            if base.type in ("identifier", "attribute"):
+                name = self.dotted_name(base)
+                if name is not None and not name.startswith("…"):
+                    bases.append(name)
+        return bases
+
+    def record_usage(self, kind: str, node: ts.Node) -> None:
+        """Files the usage; calls, raises and rule matches only while a function is open."""
+        if kind == "callee":
+            name = self.dotted_name(node)
+            if name is not None:
+                line = node.start_point[0] + 1
+                for record in self.enclosing:
+                    record.calls.append(Usage(name, line))
+        elif kind == "raise":
+            if node.named_child_count == 0:
+                return  # a bare `raise` re-raises whatever is in flight: never counts
+            raised = node.named_children[0]
+            if raised.type == "call":
+                raised = raised.child_by_field_name("function")
+            name = self.dotted_name(raised) if raised is not None else None
+            if name is not None:
+                line = node.start_point[0] + 1
+                for record in self.enclosing:
+                    record.raises.append(Usage(name, line))
+        elif kind == "import":
+            bindings = _import_bindings(node)
+            if self.enclosing:
+                self.enclosing[-1].local_imports.extend(bindings)
+            else:
+                self.imports.extend(bindings)
+        elif kind == "alias":
+            if not self.stack:
+                target = self.dotted_name(node.child_by_field_name("right"))
+                if target is not None and not target.startswith("…"):
+                    self.aliases[node.child_by_field_name("left").text.decode()] = target
+        elif kind.startswith("query:"):
+            rule_id = kind[len("query:") :]
+            line = node.start_point[0] + 1
+            for record in self.enclosing:
+                record.query_hits.setdefault(rule_id, line)
