@@ -15,6 +15,7 @@ import re
 import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass
+from token import EXACT_TOKEN_TYPES
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -43,6 +44,15 @@ class DedupConfig:
 def normalized_tokens(code: str) -> list[str]:
     """Code tokens without comments, docstrings (any bare string statement) and whitespace."""
     try:
+        return _scanned_tokens(code)
+    except _NotScanned:
+        return _tokenized_tokens(code)
+
+
+def _tokenized_tokens(code: str) -> list[str]:
+    """`normalized_tokens` by the tokenize module: what `_scanned_tokens` reproduces, and
+    the answer for the inputs it leaves alone."""
+    try:
         stream = tokenize.generate_tokens(io.StringIO(code).readline)
         tokens = [t for t in stream if t.type not in _DROPPED]
     except (tokenize.TokenError, SyntaxError):
@@ -63,6 +73,132 @@ def normalized_tokens(code: str) -> list[str]:
         out.append(_MARKERS.get(tok.type, tok.string))
         i += 1
     return out
+
+
+# tokenize costs about 5 µs a token, most of it Python-level work per token; the scanner
+# below gets the same list from one regex findall over the text. It reuses tokenize's own
+# patterns (numbers, string prefixes and bodies, operators) and follows its line logic (that
+# of Python 3.11, where an f-string is one STRING token): indentation is measured only where
+# a statement starts, a newline inside brackets or after a backslash continues the
+# statement, blank and comment-only lines are skipped, and an input that does not end in a
+# newline gets the NEWLINE tokenize adds. What it does not reproduce exactly raises
+# _NotScanned and goes to tokenize: carriage returns and form feeds, a single-quoted string
+# continued by a backslash, a quote after letters that are no string prefix (ub''),
+# characters tokenize calls ERRORTOKEN, and input tokenize rejects (unbalanced brackets, a
+# bad dedent, an unterminated string, a backslash at the very end).
+
+
+def _uncaptured(pattern: str) -> str:
+    """tokenize's pattern with its groups made non-capturing (findall returns groups)."""
+    return re.sub(r"(?<!\\)\((?!\?)", "(?:", pattern)
+
+
+# String bodies as tokenize reads them: one-line quotes (a backslash-newline inside one
+# falls through to _NotScanned), and triple quotes across lines.
+_QUOTED = r"'[^\n'\\]*(?:\\.[^\n'\\]*)*'|" + r'"[^\n"\\]*(?:\\.[^\n"\\]*)*"'
+_TRIPLE = f"""'''(?s:{tokenize.Single3})|\"\"\"(?s:{tokenize.Double3})"""
+_STRING = f"""{_uncaptured(tokenize.StringPrefix)}(?:{_TRIPLE}|(?!'''|\"\"\")(?:{_QUOTED}))"""
+_DEPTH = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
+_OPERATOR = "|".join(map(re.escape, sorted(EXACT_TOKEN_TYPES.keys() - _DEPTH.keys(), reverse=True)))
+# The guard only makes names, most tokens, fail the number branch at once.
+_NUMBER = r"(?=\.?[0-9])" + _uncaptured(tokenize.Number)
+# A name is a \w+ that tokenize would not read as a number or as a string's prefix.
+_PLAIN = rf"(?![bBrRuUfF]{{0,2}}['\"])[^\W0-9]\w*|{_NUMBER}|{_OPERATOR}"
+_SPECIAL = r"[(\[{)\]}]|" + _STRING + r"|#[^\n]*|\\\n|\Z|."
+# A line break, the blank and comment-only lines after it, and the next line's indentation;
+# a comment on a last line with no newline ends it. Possessive: nothing here backtracks.
+_BREAK = r"\n(?:[ \t]*+(?:#[^\n]*+)?\n)*+[ \t]*+(?:#[^\n]*+\Z)?"
+# One (plain, special, line break) triple per token, the other two empty; the end of the
+# text is the all-empty triple.
+_TOKENS = re.compile(rf"[ \t]*(?:({_PLAIN})|({_SPECIAL})|({_BREAK}))")
+_FIRST_LINE = re.compile(r"(?:[ \t]*+(?:#[^\n]*+)?\n)*+([ \t]*+)")
+_STATEMENT_MARKERS = frozenset(_MARKERS.values())
+_TAB_SIZE = 8  # tokenize's
+
+
+class _NotScanned(Exception):
+    """Input whose tokens the scanner does not reproduce exactly; tokenize decides."""
+
+
+def _scanned_tokens(code: str) -> list[str]:
+    """`_tokenized_tokens`, computed without the tokenize module (or _NotScanned)."""
+    if "\r" in code or "\f" in code:
+        raise _NotScanned
+    # Trailing blanks change nothing: a last line that is all blank is skipped like any
+    # other, and one with code gets the same NEWLINE however it is padded.
+    code = code.rstrip(" \t")
+    out: list[str] = []
+    append = out.append
+    indents = [0]
+    depth = 0  # open brackets
+    # A string at a statement start opens a run of strings, out[run_start:run_end]; a
+    # NEWLINE (or the end) right after it makes it a bare string statement, which is dropped.
+    run_start = run_end = -1
+    first = _FIRST_LINE.match(code)
+    if first.end() == len(code) or code[first.end()] == "#":
+        return out  # nothing but blank and comment lines
+    _indent(first[1], indents, out)
+    for plain, special, line_break in _TOKENS.findall(code, first.end()):
+        if plain:
+            append(plain)
+            continue
+        if special:
+            step = _DEPTH.get(special)
+            if step is not None:
+                depth += step
+                append(special)
+            elif special[-1] in "'\"" and len(special) > 1 and special[0] != "#":
+                if run_start >= 0 and run_end == len(out):
+                    run_end += 1
+                elif not out or out[-1] in _STATEMENT_MARKERS:
+                    run_start, run_end = len(out), len(out) + 1
+                append(special)
+            elif special[0] != "#" and special != "\\\n":
+                raise _NotScanned  # a character tokenize calls ERRORTOKEN
+            continue
+        # A NEWLINE or NL, or the end of the text (all three empty).
+        if depth:
+            if depth < 0 or not line_break:
+                raise _NotScanned
+            continue  # a line joined inside brackets
+        if not line_break:
+            tail = code[code.rfind("\n") + 1 :]
+            if not tail:
+                if code.endswith("\\\n"):
+                    raise _NotScanned
+                break  # the end right after a NEWLINE
+            if tail.strip().startswith("#"):
+                break  # tokenize adds no NEWLINE after a last line that looks like a comment
+        if run_start >= 0 and run_end == len(out):
+            del out[run_start:]
+        else:
+            append("<nl>")
+        run_start = -1
+        indentation = line_break[line_break.rfind("\n") + 1 :]
+        if not line_break or "#" in indentation:
+            break  # the end, after a NEWLINE tokenize adds or a last comment line
+        _indent(indentation, indents, out)
+    out += ["<de>"] * (len(indents) - 1)
+    if run_start >= 0 and run_end == len(out):
+        del out[run_start:]
+    return out
+
+
+def _indent(indentation: str, indents: list[int], out: list[str]) -> None:
+    """The INDENT or DEDENT markers before a statement that starts after `indentation`."""
+    column = len(indentation)
+    if "\t" in indentation:
+        column = 0
+        for char in indentation:
+            column = (column // _TAB_SIZE + 1) * _TAB_SIZE if char == "\t" else column + 1
+    if column > indents[-1]:
+        indents.append(column)
+        out.append("<in>")
+    while column < indents[-1]:
+        if column not in indents:
+            raise _NotScanned  # tokenize raises IndentationError
+        indents.pop()
+        out.append("<de>")
 
 
 # Up to this many distinct items, all pairs are compared exactly (a size filter prunes most):

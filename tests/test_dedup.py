@@ -1,5 +1,12 @@
+import io
 import random
+import tokenize
+from pathlib import Path
 
+import pytest
+
+import miner
+from miner import dedup
 from miner.dedup import DedupConfig, find_duplicates, normalized_tokens
 
 ORIGINAL = '''\
@@ -70,6 +77,101 @@ def test_tokens_fall_back_on_code_that_does_not_tokenize():
     assert normalized_tokens(broken) == ["def", "f", "(", ":", "return", "(", "1", ","]
     assert normalized_tokens("def f():\n        x = 1\n    y = 2\n")  # bad dedent
     assert normalized_tokens("") == []
+
+
+def _tokenize_reference(code):
+    """normalized_tokens as first written, on the tokenize module: what the scanner matches."""
+    dropped = {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER}
+    markers = {tokenize.NEWLINE: "<nl>", tokenize.INDENT: "<in>", tokenize.DEDENT: "<de>"}
+    try:
+        stream = tokenize.generate_tokens(io.StringIO(code).readline)
+        tokens = [t for t in stream if t.type not in dropped]
+    except (tokenize.TokenError, SyntaxError):
+        return None  # normalized_tokens falls back to a rough split
+    out, i = [], 0
+    while i < len(tokens):
+        if tokens[i].type == tokenize.STRING and (i == 0 or tokens[i - 1].type in markers):
+            j = i
+            while j < len(tokens) and tokens[j].type == tokenize.STRING:
+                j += 1
+            if j == len(tokens) or tokens[j].type == tokenize.NEWLINE:
+                i = j + 1
+                continue
+        out.append(markers.get(tokens[i].type, tokens[i].string))
+        i += 1
+    return out
+
+
+SCANNED = {
+    "prefixes and f-strings": r"""def f(x, width):
+    a = rb'\x00' + Rb"" + BR'''q''' + u'é' + F"{x!r:>{width}}"
+    b = fr'{x}\d' + rf'''{x}
+''' + f'{a["k"]}' + bar'x' if x else ''
+    return a, b
+""",
+    "triple quotes across lines": (
+        "x = '''one\\\n'' ' \\''' still\n  two'''\n"
+        'y = """a""" "b" \'\'\'it\'\'s\'\'\'\n'
+    ),
+    "numbers and operators": (
+        "n = 1_000j + 0x_ff + 0o17 + 0b1_0 + 1e-5 + 1.5E+3J + .5 + 5. + 1..real + 09j\n"
+        "n **= 2; n //= 3; n >>= 1; n @= m; n != 2; (k := 3)\n"
+        "def g(*a, **k) -> None: ...\n"
+    ),
+    "brackets join lines": "call(a,  # comment\n\n      b,\n  [c\n, {d:\n e}]\n)\nafter = 1\n",
+    "backslash continuations": (
+        "if a and \\\n        b:\n    x = 1 + \\\n2\n  # odd comment\n    \\\n    y = 2\nz = 3\n"
+    ),
+    "tabs and deep dedents": (
+        "if a:\n\tif b:\n\t    if c:\n\t\tx\ny\nclass C:\n  def m(self):\n      pass\n"
+    ),
+    "bare strings dropped or kept": (
+        'def f():\n    """doc"""\n    # note\n    "a" "b"\n    "c" \\\n    "d"\n'
+        '    ", ".join(x)\n    "e"; y\n    s = "f"\n    (\n        "g"\n    )\n    "last"'
+    ),
+    "no newline at the end": "def f():\n    return 1  # done",
+    "trailing comment lines": "def f():\n    return 1\n        # later\n# end\n  ",
+    "indented first line": "\n  # lead\n    def m(self):\n        return self.x   \n",
+    "unicode names": "café = naïve² + 名前\n",
+    "empty": "",
+    "blank": "  \n\n\t\n",
+    "a docstring alone": '"""Only this."""',
+    "a string run at the very end": '"a" \\\n# c',
+    "a last line that looks like a comment": "x = 1 + \\\n  # c",
+    "a last line in a string that looks like a comment": 'x = """a\n# b"""',
+}
+# These go to tokenize, whatever it makes of them.
+FALLBACK = {
+    "carriage return": "x = 1  # a\rb\n",
+    "form feed": "x = 1\n\x0cy = 2\n",
+    "error token": "x = $y\n",
+    "continued single-quoted string": "x = 'a\\\nb'\n",
+    "not a string prefix": "x = ub'a'\n",
+    "unterminated string": 'x = """abc"\n',
+    "unbalanced bracket": "x = (1,\n",
+    "stray closer": "x = 1)\n(\n",
+    "bad dedent": "if a:\n        x\n    y\n",
+    "backslash at the end": "x = 1 + \\\n",
+}
+
+
+@pytest.mark.parametrize("code", SCANNED.values(), ids=SCANNED.keys())
+def test_scanner_gives_what_tokenize_gives(code):
+    assert dedup._scanned_tokens(code) == _tokenize_reference(code)
+
+
+@pytest.mark.parametrize("code", FALLBACK.values(), ids=FALLBACK.keys())
+def test_what_the_scanner_leaves_goes_to_tokenize(code):
+    with pytest.raises(dedup._NotScanned):
+        dedup._scanned_tokens(code)
+    expected = _tokenize_reference(code) or dedup._tokenized_tokens(code)
+    assert normalized_tokens(code) == expected
+
+
+def test_scanner_agrees_with_tokenize_on_this_package():
+    for path in sorted(Path(miner.__file__).parent.glob("*.py")):
+        code = path.read_text(encoding="utf-8")
+        assert dedup._scanned_tokens(code) == _tokenize_reference(code), path.name
 
 
 def test_exact_copy_keeps_the_lowest_sort_key_whatever_the_input_order():
