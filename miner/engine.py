@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Protocol
 
-from miner.records import FunctionRecord, ImportBinding, Usage
+from miner.records import FunctionRecord, ImportBinding
 from miner.rules import REPO_DEFINED, Rule, RulePack
 
 
@@ -32,20 +32,34 @@ class RuleHit:
     detail: str  # what matched, as written and as resolved
 
 
-class _Forms:
-    """Each usage of one function resolved once, however many rules look at it."""
+class _Name:
+    """A usage name's forms (as written, resolved, canonical), and each rule's verdict on
+    them, by the rule's position in the pack, once a function asks."""
 
-    def __init__(self, module: str, local: dict[str, str], resolver: Resolver):
-        self.module, self.local, self.resolver = module, local, resolver
-        self.cache: dict[str, tuple[str, ...]] = {}
+    __slots__ = ("forms", "verdicts")
 
-    def __call__(self, usage: Usage) -> tuple[str, ...]:
-        forms = self.cache.get(usage.name)
-        if forms is None:
-            resolved = self.resolver.resolve(self.module, usage.name, self.local)
-            canonical = self.resolver.canonical(resolved)
-            forms = self.cache[usage.name] = tuple(dict.fromkeys((usage.name, resolved, canonical)))
-        return forms
+    def __init__(self, forms: tuple[str, ...], rules: int):
+        self.forms = forms
+        self.verdicts: list[bool | None] = [None] * rules
+
+
+class _Scope:
+    """The usage names of a module for its functions without local imports (names repeat
+    heavily across a module), or of one function whose imports shadow the module's names;
+    each resolved once. Names with the same forms share one _Name, so its verdicts too."""
+
+    def __init__(self, module: str, local: dict[str, str], matcher: RuleMatcher):
+        self.module, self.local, self.matcher = module, local, matcher
+        self.names: dict[str, _Name] = {}
+
+    def __call__(self, name: str) -> _Name:
+        found = self.names.get(name)
+        if found is None:
+            resolver = self.matcher.resolver
+            resolved = resolver.resolve(self.module, name, self.local)
+            forms = tuple(dict.fromkeys((name, resolved, resolver.canonical(resolved))))
+            found = self.names[name] = self.matcher.name_with(forms)
+        return found
 
 
 @cache
@@ -70,30 +84,54 @@ def _describe(forms: tuple[str, ...]) -> str:
     return forms[0] if len(forms) == 1 else f"{forms[0]} (→ {forms[-1]})"
 
 
-def _match_rule(rule: Rule, fn: FunctionRecord, forms: _Forms) -> RuleHit | None:
-    if rule.query:
-        line = fn.query_hits.get(rule.id)
-        return RuleHit(rule, line, "query captured @match") if line is not None else None
-    if rule.raises == REPO_DEFINED:
-        for usage in fn.raises:
-            names = forms(usage)
-            if forms.resolver.is_repo_exception(names[-1]):
-                return RuleHit(rule, usage.line, f"raises {_describe(names)}")
+class RuleMatcher:
+    """`match_rules` for the functions of one repository: a name's forms are worked out once
+    per scope, a rule's verdict on them (which depends on nothing else) once per repository."""
+
+    def __init__(self, pack: RulePack, resolver: Resolver):
+        self.pack, self.resolver = pack, resolver
+        self.modules: dict[str, _Scope] = {}
+        self.by_forms: dict[tuple[str, ...], _Name] = {}
+
+    def name_with(self, forms: tuple[str, ...]) -> _Name:
+        found = self.by_forms.get(forms)
+        if found is None:
+            found = self.by_forms[forms] = _Name(forms, len(self.pack.rules))
+        return found
+
+    def __call__(self, fn: FunctionRecord, module: str) -> list[RuleHit]:
+        if fn.local_imports:
+            scope = _Scope(module, self.resolver.import_bindings(module, fn.local_imports), self)
+        else:
+            scope = self.modules.get(module)
+            if scope is None:
+                scope = self.modules[module] = _Scope(module, {}, self)
+        hits = [self._match(position, fn, scope) for position in range(len(self.pack.rules))]
+        return [hit for hit in hits if hit is not None]
+
+    def _match(self, position: int, fn: FunctionRecord, scope: _Scope) -> RuleHit | None:
+        rule = self.pack.rules[position]
+        if rule.query:
+            line = fn.query_hits.get(rule.id)
+            return RuleHit(rule, line, "query captured @match") if line is not None else None
+        for usage in fn.calls if rule.calls else fn.raises:
+            name = scope(usage.name)
+            verdict = name.verdicts[position]
+            if verdict is None:
+                verdict = name.verdicts[position] = self._verdict(rule, name.forms)
+            if verdict:
+                verb = "calls" if rule.calls else "raises"
+                return RuleHit(rule, usage.line, f"{verb} {_describe(name.forms)}")
         return None
-    matches = _glob_matcher(rule.calls or rule.raises)
-    for usage in fn.calls if rule.calls else fn.raises:
-        names = forms(usage)
-        if matches(names):
-            verb = "calls" if rule.calls else "raises"
-            return RuleHit(rule, usage.line, f"{verb} {_describe(names)}")
-    return None
+
+    def _verdict(self, rule: Rule, forms: tuple[str, ...]) -> bool:
+        if rule.raises == REPO_DEFINED:
+            return self.resolver.is_repo_exception(forms[-1])
+        return _glob_matcher(rule.calls or rule.raises)(forms)
 
 
 def match_rules(
     fn: FunctionRecord, module: str, pack: RulePack, resolver: Resolver
 ) -> list[RuleHit]:
     """Every rule of the pack that matches `fn`, require and forbid, in pack order."""
-    local = resolver.import_bindings(module, fn.local_imports) if fn.local_imports else {}
-    forms = _Forms(module, local, resolver)
-    hits = (_match_rule(rule, fn, forms) for rule in pack.rules)
-    return [hit for hit in hits if hit is not None]
+    return RuleMatcher(pack, resolver)(fn, module)

@@ -122,12 +122,14 @@ class RepoIndex:
         return qualified
 
     def _split_module(self, qualified: str) -> tuple[str | None, str]:
-        parts = qualified.split(".")
-        for cut in range(len(parts), 0, -1):
-            candidate = ".".join(parts[:cut])
+        """The longest dotted prefix that is a module of the repository, and the rest."""
+        candidate = qualified
+        while True:
             if candidate in self.summaries:
-                return candidate, ".".join(parts[cut:])
-        return None, qualified
+                return candidate, qualified[len(candidate) + 1 :]
+            candidate, dot, _ = candidate.rpartition(".")
+            if not dot:
+                return None, qualified
 
     def is_repo_exception(self, qualified: str) -> bool:
         """True for a repository class whose bases reach a built-in exception."""

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from miner.config import MineConfig
-from miner.engine import RuleHit, match_rules
+from miner.engine import RuleHit, RuleMatcher
 from miner.exclusions import is_test_function
 from miner.index import RepoIndex
 from miner.quality import docstring_problem, length_problem
@@ -108,11 +108,12 @@ def judge_repo(
     Undocumented functions are dropped whatever they match, so their rules are not matched
     (most functions of a real repository have no docstring).
     """
+    match_rules = RuleMatcher(pack, index)
     for path in sorted(scan.summaries):
         module = index.module_of_path[path]
         for fn in sorted(scan.summaries[path].functions, key=lambda f: f.start_line):
             documented = fn.docstring is not None
-            hits = match_rules(fn, module, pack, index) if documented else []
+            hits = match_rules(fn, module) if documented else []
             checks = _checks(fn, hits, config)
             yield Candidate(
                 repo=scan.name,
