@@ -15,6 +15,7 @@ import re
 import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from token import EXACT_TOKEN_TYPES
 from typing import TYPE_CHECKING
 
@@ -110,10 +111,16 @@ _SPECIAL = r"[(\[{)\]}]|" + _STRING + r"|#[^\n]*|\\\n|\Z|."
 _BREAK = r"\n(?:[ \t]*+(?:#[^\n]*+)?\n)*+[ \t]*+(?:#[^\n]*+\Z)?"
 # One (plain, special, line break) triple per token, the other two empty; the end of the
 # text is the all-empty triple.
-_TOKENS = re.compile(rf"[ \t]*(?:({_PLAIN})|({_SPECIAL})|({_BREAK}))")
+_TOKENS = rf"[ \t]*(?:({_PLAIN})|({_SPECIAL})|({_BREAK}))"
 _FIRST_LINE = re.compile(r"(?:[ \t]*+(?:#[^\n]*+)?\n)*+([ \t]*+)")
 _STATEMENT_MARKERS = frozenset(_MARKERS.values())
 _TAB_SIZE = 8  # tokenize's
+
+
+@cache
+def _token_regex() -> re.Pattern[str]:
+    # Compiled on first use: it takes ~10 ms, and a no-op rerun tokenizes nothing.
+    return re.compile(_TOKENS)
 
 
 class _NotScanned(Exception):
@@ -138,7 +145,7 @@ def _scanned_tokens(code: str) -> list[str]:
     if first.end() == len(code) or code[first.end()] == "#":
         return out  # nothing but blank and comment lines
     _indent(first[1], indents, out)
-    for plain, special, line_break in _TOKENS.findall(code, first.end()):
+    for plain, special, line_break in _token_regex().findall(code, first.end()):
         if plain:
             append(plain)
             continue

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import tree_sitter as ts
 
-from miner.parse import QuerySet, compile_query_set, language
+from miner.parse import QuerySet, compile_query, compile_query_set
 
 MATCHERS = ("calls", "raises", "query")
 KEYS = {"id", "description", "kind", *MATCHERS}
@@ -148,7 +148,7 @@ def _parse_rule(file: Path, index: int, table: dict) -> Rule:
 
 def _check_query(rule: Rule) -> None:
     try:
-        query = ts.Query(language(), rule.query)
+        query = compile_query(rule.query)
     except (ts.QueryError, ValueError) as err:
         message = " ".join(str(err).split())
         raise RuleError(f"{rule.source}: rule {rule.id!r}: invalid query: {message}") from None
