@@ -11,18 +11,17 @@ jobs.
 
 from __future__ import annotations
 
-import ctypes
 import gc
-import multiprocessing as mp
 import os
 import signal
 import sys
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from multiprocessing import util
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    import multiprocessing.pool
+
     import git
 
 from miner.codec import Encoded, Outcome, decode_outcome, encode
@@ -120,6 +119,13 @@ class _Reader:
 _worker: _Reader | None = None
 
 
+def _context(method: str | None) -> multiprocessing.context.BaseContext:
+    # Imported when workers start: multiprocessing costs a no-op rerun ~10 ms it never uses.
+    import multiprocessing
+
+    return multiprocessing.get_context(method)
+
+
 def _die_with_parent(parent: int) -> None:
     """Linux: a killed miner takes its workers along (idle workers never notice otherwise).
 
@@ -128,6 +134,8 @@ def _die_with_parent(parent: int) -> None:
     if sys.platform != "linux":
         return
     pr_set_pdeathsig = 1
+    import ctypes
+
     ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
@@ -138,6 +146,8 @@ def _init_worker(parent: int, exclusions: ExclusionConfig, pack: RulePack) -> No
     _die_with_parent(parent)
     _worker = _Reader(exclusions, pack)
     # Pool workers leave through os._exit, which skips atexit; Finalize still runs there.
+    from multiprocessing import util
+
     util.Finalize(_worker, _worker.close, exitpriority=10)
 
 
@@ -160,7 +170,7 @@ class FilePool:
         self.jobs = jobs
         self.exclusions = exclusions
         self.pack = pack
-        self._pool: mp.pool.Pool | None = None
+        self._pool: multiprocessing.pool.Pool | None = None
         self._local: _Reader | None = None
         self._queued = 0  # bytes asked for so far
 
@@ -195,12 +205,12 @@ class FilePool:
             outcome = self._local.summarize(repo_path, [entry])[0]
             yield entry, outcome, encode(outcome) if encoded else None
 
-    def _workers(self) -> mp.pool.Pool:
+    def _workers(self) -> multiprocessing.pool.Pool:
         if self._pool is None:
             # fork on Linux: workers start in milliseconds with every module already imported,
             # and a caller's unguarded script is not re-imported as spawn/forkserver would.
             method = "fork" if sys.platform == "linux" else None
-            self._pool = mp.get_context(method).Pool(
+            self._pool = _context(method).Pool(
                 self.jobs, _init_worker, (os.getpid(), self.exclusions, self.pack)
             )
         return self._pool
@@ -255,7 +265,7 @@ def fork_map(
     # would otherwise write to every inherited object and copy the whole heap page by page.
     gc.freeze()
     try:
-        with mp.get_context("fork").Pool(jobs, _die_with_parent, (os.getpid(),)) as pool:
+        with _context("fork").Pool(jobs, _die_with_parent, (os.getpid(),)) as pool:
             gc.unfreeze()
             pending = pool.map_async(_call_inherited, items, chunksize=1)
             meanwhile()
