@@ -9,7 +9,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,11 +128,48 @@ def remove_stale_temps(out: Path) -> None:
 
 
 def write_jsonl(path: Path, records: Iterable[dict]) -> None:
-    atomic_write(path, (json.dumps(r, ensure_ascii=False, sort_keys=False) + "\n" for r in records))
+    atomic_write(path, _jsonl_lines(records))
 
 
 def write_json(path: Path, data: dict) -> None:
-    atomic_write(path, [json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"])
+    atomic_write(path, [_json_text(data)])
+
+
+def refresh_jsonl(path: Path, records: Sequence[dict]) -> None:
+    """`write_jsonl`, unless `path` holds these very lines already: then the file is left as
+    it is, mtime included, so whatever watches the dataset sees no change where there is none
+    (and a no-op rerun skips the write and its fsyncs)."""
+    if not _holds(path, _jsonl_lines(records)):
+        atomic_write(path, _jsonl_lines(records))
+
+
+def refresh_json(path: Path, data: dict) -> None:
+    """`write_json`, unless `path` holds this very text already (see `refresh_jsonl`)."""
+    text = _json_text(data)
+    if not _holds(path, [text]):
+        atomic_write(path, [text])
+
+
+def _jsonl_lines(records: Iterable[dict]) -> Iterator[str]:
+    return (json.dumps(r, ensure_ascii=False, sort_keys=False) + "\n" for r in records)
+
+
+def _json_text(data: dict) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def _holds(path: Path, chunks: Iterable[str]) -> bool:
+    """Whether the file at `path` is exactly the UTF-8 text of `chunks` (read as it goes)."""
+    try:
+        handle = path.open("rb")
+    except OSError:
+        return False
+    with handle:
+        for chunk in chunks:
+            data = chunk.encode("utf-8")
+            if handle.read(len(data)) != data:
+                return False
+        return handle.read(1) == b""
 
 
 @dataclass

@@ -40,11 +40,12 @@ from miner.output import (
     pair_record,
     pause_point,
     read_previous,
+    refresh_json,
+    refresh_jsonl,
     remove_stale_temps,
     repo_scope,
     split_of,
     write_json,
-    write_jsonl,
 )
 from miner.parallel import FilePool, judge_files
 from miner.reuse import funnel_of, judge_reusing, load_summaries
@@ -375,8 +376,8 @@ def _mine(config: MineConfig, pack: RulePack, out: Path | None) -> MineResult:
                 scopes[name] = previous.scopes[name]
         # Pairs first and the manifest last: a run killed in between leaves every file whole,
         # and the next run recomputes all of them.
-        write_jsonl(out / "pairs.jsonl", result.pairs)
-        write_json(out / "scopes.json", scopes)
+        refresh_jsonl(out / "pairs.jsonl", result.pairs)
+        refresh_json(out / "scopes.json", scopes)
         write_json(out / "manifest.json", result.manifest)
     return result
 

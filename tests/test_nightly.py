@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from miner.cli import main as miner_main
@@ -231,8 +232,15 @@ def test_noop_rerun_reads_nothing(make_repo, tmp_path):
     out = tmp_path / "out"
     assert _mine(repo, out)[0] == 0
     before = (out / "pairs.jsonl").read_bytes()
+    outputs = ("pairs.jsonl", "scopes.json", "manifest.json")
+    written = {name: (out / name).stat().st_mtime_ns for name in outputs}
+    time.sleep(0.01)  # a rewrite would show in the mtimes
     status, manifest = _mine(repo, out)
     counts = manifest["repos"]["acme"]
+    # Outputs that did not change are not rewritten (a dataset watcher sees no change); the
+    # manifest, which says when the run was, always is.
+    rewritten = {name for name in outputs if (out / name).stat().st_mtime_ns != written[name]}
+    assert rewritten == {"manifest.json"}
     assert status == 0
     # No file listed or parsed: the tree came from the state, every summary from the cache.
     assert (counts["files_listed"], counts["files_parsed"]) == (0, 0)
