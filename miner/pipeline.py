@@ -133,7 +133,7 @@ def _scan(
     scan = RepoScan(name=spec.name, commit=commit)
     entries = state.tree(commit) if cached else None
     if entries is None:
-        entries = list_python_files(repo, commit)
+        entries = list_python_files(repo, commit, state.sizes() if cached else None)
         scan.files_listed = len(entries)
     to_read = triage_entries(scan, entries, config.exclusions)
     known = state.facts(key) if cached else {}

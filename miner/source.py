@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,24 +67,53 @@ def resolve_commit(path: str | Path, ref: str) -> str:
     raise SourceError(f"{path}: cannot resolve ref {ref!r} to a commit")
 
 
-def list_python_files(repo: git.Repo, commit: str) -> list[FileEntry]:
-    """Every regular `.py` blob in the commit's tree, sorted by path."""
+def list_python_files(
+    repo: git.Repo, commit: str, known_sizes: Mapping[str, int] | None = None
+) -> list[FileEntry]:
+    """Every regular `.py` blob in the commit's tree, sorted by path.
+
+    Sizes in `known_sizes` (blob id -> bytes, say from the last run) are taken as they are;
+    only the other blobs' sizes are asked of git, in one batch. Reading a size means opening
+    the object, which for a loose one means inflating it: `ls-tree --long` would do that for
+    every file of the tree, Python or not, on every run.
+    """
     import git
 
+    known_sizes = known_sizes or {}
     try:
-        listing = repo.git.ls_tree("-r", "-z", "--long", "--full-tree", commit)
+        listing = repo.git.ls_tree("-r", "-z", "--full-tree", commit)
     except git.GitCommandError as err:
         raise SourceError(f"{repo.git_dir}: cannot list {commit}: {err.stderr.strip()}") from None
-    entries = []
+    found: list[tuple[str, str]] = []
     for record in listing.split("\0"):
         if not record:
             continue
         meta, path = record.split("\t", 1)
-        mode, kind, blob, size = meta.split()
+        mode, kind, blob = meta.split()
         if kind == "blob" and mode in _REGULAR_MODES and path.endswith(".py"):
-            entries.append(FileEntry(path=path, blob=blob, size=int(size)))
-    entries.sort(key=lambda e: e.path)
-    return entries
+            found.append((path, blob))
+    sizes = dict(known_sizes)
+    sizes.update(_blob_sizes(repo, {blob for _, blob in found if blob not in sizes}))
+    return sorted((FileEntry(path, blob, sizes[blob]) for path, blob in found),
+                  key=lambda e: e.path)
+
+
+def _blob_sizes(repo: git.Repo, blobs: set[str]) -> dict[str, int]:
+    """Sizes of `blobs`, from one `git cat-file --batch-check`."""
+    if not blobs:
+        return {}
+    checker = repo.git.cat_file("--batch-check", as_process=True, istream=subprocess.PIPE)
+    out, err = checker.proc.communicate("".join(f"{b}\n" for b in sorted(blobs)).encode())
+    sizes: dict[str, int] = {}
+    for line in out.decode().splitlines():
+        fields = line.split()
+        if len(fields) != 3:  # "<id> missing": the tree names an object the repository lacks
+            raise SourceError(f"{repo.git_dir}: cannot read object {fields[0]}: missing")
+        sizes[fields[0]] = int(fields[2])
+    if checker.proc.returncode != 0 or len(sizes) != len(blobs):
+        detail = err.decode(errors="replace").strip() or "git cat-file failed"
+        raise SourceError(f"{repo.git_dir}: cannot read blob sizes: {detail}")
+    return sizes
 
 
 def read_blob(repo: git.Repo, blob: str) -> bytes:

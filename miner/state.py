@@ -163,6 +163,11 @@ class RepoState:
         rows = self.conn.execute("SELECT path, blob, size FROM files ORDER BY path")
         return [FileEntry(path, blob, size) for path, blob, size in rows]
 
+    def sizes(self) -> dict[str, int]:
+        """Size per blob id of the last saved commit's files (what a new commit's listing
+        need not ask git again)."""
+        return dict(self.conn.execute("SELECT blob, size FROM files").fetchall())
+
     def facts(self, key: str) -> dict[str, str]:
         """Encoded module facts per blob id under cache `key` (`codec.decode_facts`):
         what a rerun needs of every file, without the cost of decoding whole summaries."""

@@ -6,7 +6,7 @@ import git
 import pytest
 
 from miner.cli import main as miner_main
-from miner.source import SourceError, resolve_commit
+from miner.source import SourceError, list_python_files, open_repo, resolve_commit
 
 
 def test_a_ref_resolves_in_a_work_tree_and_in_a_bare_clone(make_repo, tmp_path):
@@ -46,3 +46,22 @@ def test_mining_a_directory_that_is_no_repository_fails_in_one_line(tmp_path, ca
     err = capsys.readouterr().err
     assert status == 1
     assert f"{plain}: not a git repository" in err
+
+
+def test_sizes_come_from_git_or_from_what_is_known(make_repo):
+    repo = make_repo("repo", {"a.py": "x = 1\n", "pkg/b.py": "y = 22\n", "notes.txt": "n\n"})
+    with open_repo(repo.path) as opened:
+        entries = list_python_files(opened, "HEAD")
+        assert [(e.path, e.size) for e in entries] == [("a.py", 6), ("pkg/b.py", 7)]
+        # A known size is taken as it is: git is asked only about the other blobs.
+        known = {entries[0].blob: 999}
+        assert [e.size for e in list_python_files(opened, "HEAD", known)] == [999, 7]
+
+
+def test_a_blob_missing_from_the_repository_is_one_clear_error(make_repo):
+    repo = make_repo("repo", {"a.py": "x = 1\n", "b.py": "y = 2\n"})
+    blob = repo.repo.head.commit.tree["b.py"].hexsha
+    (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    with open_repo(repo.path) as opened, pytest.raises(SourceError) as raised:
+        list_python_files(opened, "HEAD")
+    assert str(raised.value).endswith(f"cannot read object {blob}: missing")
