@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from miner.secrets import mask_secret, scan_secrets
+from miner.secrets import _DETECTORS, mask_secret, scan_secrets
 
 # Fake credentials, assembled so that this file holds none literally.
 AWS_KEY_ID = "AKIA" + "IOSFODNN7EXAMPLE"
@@ -60,6 +60,44 @@ def test_planted_secret_is_found_and_masked(line, secret, detector):
         # at most four characters of the secret show
         assert not any(secret[i : i + 5] in finding.masked for i in range(len(secret) - 4))
     assert secret not in repr(findings)
+
+
+# One planted secret per detector, unquoted where the detector allows (a quoted base64 run
+# passes the screen for the entropy detectors), so that only its own detector's entry in the
+# screen lets the function through to the scan; Azure's "AccountKey" is a keyword as well.
+AZURE_KEY = "Ab3dEf9h" * 10 + "Ab3dEf=="
+NPM_TOKEN = "npm_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+OPENAI_KEY = "sk-" + "a1B2c3D4e5F6g7H8i9J0" + "T3BlbkFJ" + "k1L2m3N4o5P6q7R8s9T0"
+PYPI_TOKEN = "pypi-" + "AgEIcHlwaS5vcmc" + "x1Y2z3W4v5" * 8
+SENDGRID_KEY = "SG." + "a1B2c3D4e5F6g7H8i9J0k1" + ".L2m3N4o5P6q7R8s9T0u1V2w3X4y5Z6a7B8c9D0e1F2g"
+ONE_LINE_PER_DETECTOR = {
+    "AWS Access Key": f"# {AWS_KEY_ID}",
+    "Azure Storage Account access key": f"# AccountName=orders;AccountKey={AZURE_KEY}",
+    "Base64 High Entropy String": f"blob = '{AWS_SECRET}'",
+    "Basic Auth Credentials": f"# postgres://admin:{BASIC_PASSWORD}@db.internal/orders",
+    "GitHub Token": f"# {GITHUB}",
+    "GitLab Token": f"# {GITLAB}",
+    "Hex High Entropy String": f"token = '{HEX_TOKEN}'",
+    "JSON Web Token": f"# Bearer {JWT}",
+    "NPM tokens": f"# //registry.npmjs.org/:_authToken={NPM_TOKEN}",
+    "OpenAI Token": f"# {OPENAI_KEY}",
+    "Private Key": "# PuTTY-User-Key-File-2: ssh-rsa",
+    "PyPI Token": f"# {PYPI_TOKEN}",
+    "Secret Keyword": f'PASSWORD = "{PASSWORD}"',
+    "SendGrid API Key": f"# {SENDGRID_KEY}",
+    "Slack Token": f"# {SLACK.upper()}",
+    "Stripe Access Key": f"# {STRIPE}",
+}
+
+
+def test_every_detector_has_a_planted_secret():
+    assert set(ONE_LINE_PER_DETECTOR) == {d.plugin.secret_type for d in _DETECTORS}
+
+
+@pytest.mark.parametrize(("detector", "line"), ONE_LINE_PER_DETECTOR.items())
+def test_every_detector_is_let_through_the_screen(detector, line):
+    code = f'def connect():\n    """Open the connection."""\n    {line}\n    return 1\n'
+    assert detector in {f.detector for f in scan_secrets(code, first_line=40)}
 
 
 def test_private_key_block_spanning_lines():
