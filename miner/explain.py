@@ -7,7 +7,7 @@ import difflib
 from miner.config import MineConfig
 from miner.engine import match_rules
 from miner.index import RepoIndex
-from miner.judge import Candidate
+from miner.judge import Candidate, stage_checks
 from miner.pipeline import mine
 from miner.rules import RulePack
 from miner.scan import triage
@@ -76,6 +76,8 @@ def explain(config: MineConfig, target: str, pack: RulePack) -> tuple[int, str]:
     if path not in scan.summaries:
         return 1, f"{target}: file dropped after reading: generated header or undecodable"
     found = [c for c in result.candidates() if c.path == path and c.fn.qualname == qualname]
+    for c in found:
+        c.checks = stage_checks(c.fn, c.hits, config)  # on the rules the pipeline matched
     if found and any(not c.hits for c in found):
         # The pipeline skips rules for undocumented functions; explain shows them anyway.
         index = RepoIndex(scan.summaries)
@@ -87,4 +89,3 @@ def explain(config: MineConfig, target: str, pack: RulePack) -> tuple[int, str]:
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         return 1, f"{target}: no function {qualname!r} in {path}{hint}"
     return 0, "\n".join(line for c in found for line in _lines(c, pack))
-

@@ -1,7 +1,8 @@
 """Rules → filters: the verdict on each function found in a repository.
 
-Every stage is evaluated (so `miner explain` can show them all); the drop reason is the first
-stage that failed, in the order of `STAGES`.
+The drop reason is the first stage that fails, in the order of `STAGES`; the pipeline needs
+nothing more, so stages after it are not evaluated. `stage_checks` evaluates every stage, with
+its details, for `miner explain`.
 """
 
 from __future__ import annotations
@@ -31,14 +32,14 @@ STAGES = (
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class Check:
     stage: str
     passed: bool
     detail: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     repo: str
     commit: str
@@ -46,7 +47,7 @@ class Candidate:
     module: str
     fn: FunctionRecord
     hits: list[RuleHit]
-    checks: list[Check]
+    checks: list[Check] = field(default_factory=list)  # `stage_checks`, for `miner explain` only
     drop: str | None = None  # reason, e.g. "short_docstring", "forbid:raw-sql", "duplicate"
     duplicate_of: str | None = None  # "path::qualname" of the survivor
     split: str = ""
@@ -65,22 +66,22 @@ class Candidate:
         return (self.repo, self.path, self.fn.start_line, self.fn.qualname)
 
 
-def _checks(fn: FunctionRecord, hits: list[RuleHit], config: MineConfig) -> list[Check]:
+def stage_checks(fn: FunctionRecord, hits: list[RuleHit], config: MineConfig) -> list[Check]:
+    """Every stage's verdict on `fn`, with what it found; agrees with `drop_reason`."""
     doc = fn.docstring
-    documented = doc is not None
     broken = fn.syntax_error
     syntax = Check("syntax_error", not broken, "ERROR/MISSING node inside" if broken else "")
-    if not documented:  # most functions: nothing after this stage applies to them
+    if doc is None:  # most functions: nothing after this stage applies to them
         return [syntax, Check("undocumented", False)]
     secret = ", ".join(f"{s.detector} on line {s.line}: {s.masked}" for s in fn.secrets)
-    short = docstring_problem(doc, config.quality) if documented and not fn.secrets else None
-    too_long = length_problem(fn, doc, config.quality) if documented else None
+    short = docstring_problem(doc, config.quality) if not fn.secrets else None
+    too_long = length_problem(fn, doc, config.quality)
     forbid = [h for h in hits if h.rule.kind == "forbid"]
     require = [h for h in hits if h.rule.kind == "require"]
     keep_all = config.keep == "all"
     return [
         syntax,
-        Check("undocumented", documented),
+        Check("undocumented", True),
         Check("test", not is_test_function(fn.qualname)),
         Check("secret", not fn.secrets, secret),
         Check("short_docstring", short is None),
@@ -91,12 +92,31 @@ def _checks(fn: FunctionRecord, hits: list[RuleHit], config: MineConfig) -> list
     ]
 
 
-def _drop_reason(checks: list[Check], hits: list[RuleHit]) -> str | None:
-    for check in checks:
-        if not check.passed:
-            if check.stage == "forbid":
-                return "forbid:" + next(h.rule.id for h in hits if h.rule.kind == "forbid")
-            return check.stage
+def drop_reason(fn: FunctionRecord, hits: list[RuleHit], config: MineConfig) -> str | None:
+    """The first stage of `STAGES` that `fn` fails, "forbid:<first forbid rule>" for forbid;
+    None when it passes them all."""
+    if fn.syntax_error:
+        return "syntax_error"
+    doc = fn.docstring
+    if doc is None:
+        return "undocumented"
+    if is_test_function(fn.qualname):
+        return "test"
+    if fn.secrets:
+        return "secret"
+    if docstring_problem(doc, config.quality) is not None:
+        return "short_docstring"
+    if fn.trivial_body:
+        return "trivial_body"
+    if length_problem(fn, doc, config.quality) is not None:
+        return "too_long"
+    if config.keep == "all":
+        return None
+    for hit in hits:
+        if hit.rule.kind == "forbid":
+            return "forbid:" + hit.rule.id
+    if not any(hit.rule.kind == "require" for hit in hits):
+        return "no_rule_match"
     return None
 
 
@@ -114,7 +134,6 @@ def judge_repo(
         for fn in sorted(scan.summaries[path].functions, key=lambda f: f.start_line):
             documented = fn.docstring is not None
             hits = match_rules(fn, module) if documented else []
-            checks = _checks(fn, hits, config)
             yield Candidate(
                 repo=scan.name,
                 commit=scan.commit,
@@ -122,6 +141,5 @@ def judge_repo(
                 module=module,
                 fn=fn,
                 hits=hits,
-                checks=checks,
-                drop=_drop_reason(checks, hits),
+                drop=drop_reason(fn, hits, config),
             )

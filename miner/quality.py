@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from miner.records import FunctionRecord
 
@@ -40,24 +41,35 @@ class QualityConfig:
 def docstring_summary(docstring: str) -> str:
     """The text before the first blank line or the first section header."""
     lines = docstring.strip().splitlines()
+    lines.append("")  # a blank line ends every summary, so lines[i + 1] always exists
     summary: list[str] = []
     for i, line in enumerate(lines):
-        nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        if not line.strip() or _SECTION_LINE.match(line) or _UNDERLINE.match(nxt):
+        stripped = line.strip()
+        if not stripped or _SECTION_LINE.match(line) or _is_underline(lines[i + 1]):
             break
-        summary.append(line.strip())
+        summary.append(stripped)
     return " ".join(summary)
+
+
+def _is_underline(line: str) -> bool:
+    return "---" in line and _UNDERLINE.match(line) is not None  # `in` is cheaper than a match
 
 
 def docstring_problem(docstring: str, cfg: QualityConfig) -> str | None:
     """"short_docstring" when the summary is too short, only a TODO, or has no words."""
     summary = docstring_summary(docstring)
-    if _TODO_ONLY.match(summary):
-        return "short_docstring"
-    words = _WORD.findall(summary)
-    if not words or len(words) < cfg.min_docstring_words:
+    enough_words = _words_at_least(max(cfg.min_docstring_words, 1))
+    if _TODO_ONLY.match(summary) or not enough_words.match(summary):
         return "short_docstring"
     return None
+
+
+@lru_cache(maxsize=8)
+def _words_at_least(count: int) -> re.Pattern[str]:
+    """Matches a text holding `count` or more `_WORD`s, stopping at the last one needed (a
+    summary is often long; `findall` would collect every word). Each word is atomic: it ends
+    where `findall`'s would, and a text with fewer words fails in linear time."""
+    return re.compile(rf"(?>.*?{_WORD.pattern}){{{count}}}", re.DOTALL)
 
 
 def length_problem(record: FunctionRecord, prompt: str, cfg: QualityConfig) -> str | None:

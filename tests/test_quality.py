@@ -1,7 +1,11 @@
 import pytest
 
+from miner.config import MineConfig
+from miner.engine import RuleHit
+from miner.judge import STAGES, drop_reason, stage_checks
 from miner.quality import QualityConfig, docstring_problem, docstring_summary, length_problem
-from miner.records import FunctionRecord
+from miner.records import Finding, FunctionRecord
+from miner.rules import Rule
 
 DEFAULT = QualityConfig()
 
@@ -93,3 +97,73 @@ def test_pair_characters_limit_counts_prompt_and_completion():
     assert length_problem(_record(3, body), prompt + "!", DEFAULT) == "too_long"
     wider = QualityConfig(max_pair_chars=9000)
     assert length_problem(_record(3, body + "x"), prompt, wider) is None
+
+
+@pytest.mark.parametrize(
+    ("summary", "minimum", "problem"),
+    [
+        # words are counted as `_WORD.findall` finds them, never split to reach the minimum
+        ("Returns", 2, "short_docstring"),
+        ("Return the-total", 3, "short_docstring"),
+        ("Return it's total", 3, None),
+        ("2nd 3rd 4th", 3, None),
+        ("x1 y2", 3, "short_docstring"),
+        ("Return the total " + "x" * 500 + " 42 " * 50, 5, "short_docstring"),
+        (" ".join(["word"] * 40), 40, None),
+        (" ".join(["word"] * 39) + " 40", 40, "short_docstring"),
+    ],
+)
+def test_words_are_counted_whole(summary, minimum, problem):
+    assert docstring_problem(summary, QualityConfig(min_docstring_words=minimum)) == problem
+
+
+def _hit(rule_id: str, kind: str) -> RuleHit:
+    return RuleHit(Rule(rule_id, "", kind, "test"), 1, "")
+
+
+_DOCUMENTED = {
+    "qualname": "Orders.total",
+    "start_line": 1,
+    "end_line": 3,
+    "code": "def total(self):\n    return 1\n",
+    "docstring": "Return the order total.",
+    "completion": "def total(self):\n    return 1\n",
+    "syntax_error": False,
+    "trivial_body": False,
+}
+FUNCTIONS = [
+    FunctionRecord(**{**_DOCUMENTED, **change})
+    for change in (
+        {},
+        {"syntax_error": True},
+        {"docstring": None},
+        {"syntax_error": True, "docstring": None},
+        {"qualname": "Tests.test_total"},
+        {"secrets": [Finding("aws-key", 2, "AKIA****")]},
+        {"docstring": "Total."},
+        {"docstring": "Total.", "secrets": [Finding("aws-key", 2, "AKIA****")]},
+        {"trivial_body": True},
+        {"trivial_body": True, "docstring": "TODO"},
+        {"end_line": 500},
+        {"end_line": 500, "trivial_body": True},
+    )
+]
+HITS = [
+    [],
+    [_hit("db-wrapper", "require")],
+    [_hit("raw-sql", "forbid")],
+    [_hit("db-wrapper", "require"), _hit("raw-sql", "forbid"), _hit("eval", "forbid")],
+]
+
+
+@pytest.mark.parametrize("keep", ["matched", "all"])
+@pytest.mark.parametrize("hits", HITS)
+@pytest.mark.parametrize("fn", FUNCTIONS)
+def test_drop_reason_is_the_first_failing_stage(fn, hits, keep):
+    config = MineConfig(keep=keep)
+    checks = stage_checks(fn, hits, config)
+    assert [c.stage for c in checks] == list(STAGES[: len(checks)])
+    failed = next((c.stage for c in checks if not c.passed), None)
+    if failed == "forbid":
+        failed = "forbid:" + next(h.rule.id for h in hits if h.rule.kind == "forbid")
+    assert drop_reason(fn, hits, config) == failed
