@@ -254,11 +254,14 @@ def _near_pairs(
     uniques: list[int], tokens: dict[int, list[str]], cfg: DedupConfig
 ) -> list[tuple[int, int]]:
     """Pairs of items whose shingle sets have a Jaccard similarity of at least the threshold."""
-    vocabulary: dict[str, int] = {}
-    shingles = {i: _shingles(tokens[i], cfg.ngram, vocabulary) for i in uniques}
-    indexed = [i for i in uniques if len(shingles[i])]
+    indexed = [i for i in uniques if tokens[i]]
     if len(indexed) <= EXACT_PAIRS_LIMIT:
-        return _exact_pairs(indexed, shingles, cfg.threshold)
+        # The n-grams themselves, as tuples: no hashing into numpy arrays (whose import alone
+        # costs ~0.13 s) for the few items compared all against all.
+        grams = {i: _ngram_set(tokens[i], cfg.ngram) for i in indexed}
+        return _exact_pairs(indexed, grams, cfg.threshold)
+    vocabulary: dict[str, int] = {}
+    shingles = {i: _shingles(tokens[i], cfg.ngram, vocabulary) for i in indexed}
     # Imported here: datasketch pulls in scipy (~1-2 s), which every `miner` command importing
     # DedupConfig, and every run with few pairs, would otherwise pay for.
     from datasketch import MinHash, MinHashLSH
@@ -281,19 +284,17 @@ def _near_pairs(
     # Items arrive in sort order, so each pair is seen once, from its later member.
     for i, sketch in zip(indexed, sketches, strict=True):
         for j in sorted(lsh.query(sketch)):
-            a, b = shingle_set(i), shingle_set(j)
-            if len(a & b) >= cfg.threshold * len(a | b):
+            if _similar(shingle_set(i), shingle_set(j), cfg.threshold):
                 pairs.append((j, i))
         lsh.insert(i, sketch)
     return pairs
 
 
 def _exact_pairs(
-    indexed: list[int], shingles: dict[int, numpy.ndarray], threshold: float
+    indexed: list[int], sets: dict[int, set], threshold: float
 ) -> list[tuple[int, int]]:
     """Every pair compared exactly, skipping pairs whose sizes alone rule them out
     (J(A, B) <= min/max); the LSH path finds a subset of these."""
-    sets = {i: set(shingles[i].tolist()) for i in indexed}
     by_size = sorted(indexed, key=lambda i: (len(sets[i]), i))
     pairs = []
     for position, i in enumerate(by_size):
@@ -302,9 +303,22 @@ def _exact_pairs(
             b = sets[j]
             if len(a) < threshold * len(b):
                 break
-            if len(a & b) >= threshold * len(a | b):
+            if _similar(a, b, threshold):
                 pairs.append((i, j))
     return pairs
+
+
+def _similar(a: set, b: set, threshold: float) -> bool:
+    """J(A, B) >= threshold, without building the union."""
+    common = len(a & b)
+    return common >= threshold * (len(a) + len(b) - common)
+
+
+def _ngram_set(tokens: list[str], ngram: int) -> set[tuple[str, ...]]:
+    """The distinct token n-grams (one n-gram for a shorter sequence), as `_shingles` hashes."""
+    width = min(ngram, len(tokens))
+    count = len(tokens) - width + 1
+    return set(zip(*(tokens[k : k + count] for k in range(width)), strict=True))
 
 
 def _shingles(tokens: list[str], ngram: int, vocabulary: dict[str, int]) -> numpy.ndarray:

@@ -263,3 +263,23 @@ def test_minhash_lsh_path_agrees_with_exact_pairs(monkeypatch):
     assert len(exact) == 30 and all(r == "near_duplicate" for r, _ in exact.values())
     monkeypatch.setattr(miner.dedup, "EXACT_PAIRS_LIMIT", 0)
     assert find_duplicates(items, DedupConfig()) == exact
+
+
+_FEW_ITEMS_IN_A_FRESH_PROCESS = """
+import sys
+from miner.dedup import DedupConfig, find_duplicates
+body = "\\n    ".join(f"total_{k} = compute_{k}(value_{k}, scale={k})" for k in range(30))
+near = body.replace("scale=7", "scale=8")
+items = [(("a",), f"def f():\\n    {body}\\n"), (("b",), f"def g():\\n    {near}\\n")]
+assert find_duplicates(items, DedupConfig()) == {1: ("near_duplicate", 0)}
+assert "numpy" not in sys.modules and "datasketch" not in sys.modules
+"""
+
+
+def test_few_items_are_compared_without_numpy():
+    # Importing numpy alone costs more than comparing a nightly run's few new pairs.
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", _FEW_ITEMS_IN_A_FRESH_PROCESS], capture_output=True)
+    assert run.returncode == 0, run.stderr.decode()[-400:]
