@@ -7,6 +7,7 @@ across repositories and writes the outputs, whichever executor ran.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,16 +39,28 @@ def start_one(
     state_dir: Path | None,
     pool: FilePool,
     judge_jobs: int = 1,
+    damaged_before: bool = False,
 ) -> Callable[[], RepoResult]:
     """`start_repo` with the repository's mirror synced and its own state opened (and closed
-    once the step returned has run)."""
+    once the step returned has run). A state found damaged on the way is discarded and the
+    repository mined again from nothing, once."""
     if spec.url and state_dir is not None:
         sync_mirror(spec.url, Path(config.source_path(spec)))
     if state_dir is None:
         return start_repo(spec, config, pack, None, pool, judge_jobs)
     state = RepoState(state_dir / f"{spec.name}.sqlite")
+
+    def again(err: sqlite3.DatabaseError) -> Callable[[], RepoResult]:
+        if damaged_before:
+            state.close()
+            raise err
+        state.discard(err)
+        return start_one(spec, config, pack, state_dir, pool, judge_jobs, damaged_before=True)
+
     try:
         finish = start_repo(spec, config, pack, state, pool, judge_jobs)
+    except sqlite3.DatabaseError as err:
+        return again(err)
     except BaseException:
         state.close()
         raise
@@ -55,6 +68,8 @@ def start_one(
     def finish_and_close() -> RepoResult:
         try:
             return finish()
+        except sqlite3.DatabaseError as err:
+            return again(err)()
         finally:
             state.close()
 

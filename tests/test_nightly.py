@@ -293,6 +293,29 @@ def test_damaged_state_is_rebuilt(make_repo, tmp_path, capsys):
     assert (out / "pairs.jsonl").read_bytes() == expected
 
 
+def test_state_damaged_past_its_first_pages_is_rebuilt_mid_run(make_repo, tmp_path, capsys):
+    # What an OS crash can leave of a state written without fsync: the file opens, its schema
+    # reads, and a later query finds garbage. The run starts that repository over.
+    repo = make_repo("acme", HISTORY[0])
+    out = tmp_path / "out"
+    assert _mine(repo, out)[0] == 0
+    repo.commit(HISTORY[1])
+    state = out / "state" / "acme.sqlite"
+    data = bytearray(state.read_bytes())
+    page = 4096
+    data[4 * page :] = b"\x5a" * (len(data) - 4 * page)
+    state.write_bytes(bytes(data))
+    capsys.readouterr()
+    status, manifest = _mine(repo, out)
+    assert status == 0
+    assert "starting a fresh state" in capsys.readouterr().err
+    full = tmp_path / "full"
+    assert _mine(repo, full, "--full")[0] == 0
+    assert (out / "pairs.jsonl").read_bytes() == (full / "pairs.jsonl").read_bytes()
+    assert manifest["repos"]["acme"]["files_parsed"] == manifest["repos"]["acme"]["files_total"]
+    assert _mine(repo, out)[1]["repos"]["acme"]["files_parsed"] == 0  # the new state holds
+
+
 def _pairs_of(out: Path, repo: str) -> list[str]:
     lines = (out / "pairs.jsonl").read_text(encoding="utf-8").splitlines()
     return [line for line in lines if json.loads(line)["repo"] == repo]
