@@ -205,18 +205,21 @@ def bench(work: Path, quick: bool, repeat: int) -> dict:
     mined_mb = sum(e.size for e in entries) / 1e6
 
     mine(corpus, work / "warm-up", "--jobs", "1")  # fills the bytecode cache; not timed
-    # Parse-only and cold full runs with 1 and 2 jobs interleaved, best of each: the machine's
-    # speed drifts (shared cores), and a drift should hit every figure of a ratio alike.
-    parse_s = float("inf")
+    # The machine's speed drifts (shared cores), by up to half from one minute to the next, so
+    # a ratio's two figures are measured side by side: each attempt brackets its cold 1-job
+    # and 2-job full runs with parse-only passes, and each ratio is the median over attempts.
+    parse: list[float] = []
     full1: list[Run] = []
     full2: list[Run] = []
     for attempt in range(repeat):
-        parse_s = min(parse_s, parse_only_seconds(blobs))
+        before = parse_only_seconds(blobs)
         full1.append(mine(corpus, work / f"full1-{attempt}", "--jobs", "1"))
         full2.append(mine(corpus, work / f"full2-{attempt}", "--jobs", "2"))
+        parse.append((before + parse_only_seconds(blobs)) / 2)
     del blobs
-    one = min(full1, key=lambda r: r.seconds)
-    two = min(full2, key=lambda r: r.seconds)
+    one = sorted(full1, key=lambda r: r.seconds)[len(full1) // 2]  # the median run
+    two = sorted(full2, key=lambda r: r.seconds)[len(full2) // 2]
+    parse_s = statistics.median(parse)
     identical = all(
         (work / f"full{j}-{a}" / "pairs.jsonl").read_bytes()
         == (work / "full1-0" / "pairs.jsonl").read_bytes()
@@ -236,10 +239,14 @@ def bench(work: Path, quick: bool, repeat: int) -> dict:
     total = one.manifest["total"]
     miner_mb_s = mined_mb / one.seconds
     values = {
-        "throughput_ratio": miner_mb_s / (mined_mb / parse_s),
+        "throughput_ratio": statistics.median(
+            p / r.seconds for p, r in zip(parse, full1, strict=True)
+        ),
         "noop_rerun_ratio": noop.seconds / one.seconds,
         "incremental_ratio": step / one.seconds,
-        "parallel_speedup": one.seconds / two.seconds,
+        "parallel_speedup": statistics.median(
+            a.seconds / b.seconds for a, b in zip(full1, full2, strict=True)
+        ),
         "peak_rss_mb": one.peak_rss_mb,
         "miner_mb_s": miner_mb_s,
         "parse_only_mb_s": mined_mb / parse_s,
@@ -279,6 +286,11 @@ def bench(work: Path, quick: bool, repeat: int) -> dict:
         },
         "ast_baseline": {"seconds": round(base_s, 3), "functions": base_functions},
         "repeat": repeat,
+        "attempts": [
+            {"parse_only_s": round(p, 3), "full_1_job_s": round(a.seconds, 3),
+             "full_2_jobs_s": round(b.seconds, 3)}
+            for p, a, b in zip(parse, full1, full2, strict=True)
+        ],
     }
 
 
@@ -287,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small corpus subset (smoke test)")
     parser.add_argument("--out", type=Path, default=HERE / "results.json", metavar="FILE")
     parser.add_argument("--repeat", type=int, default=None, metavar="N",
-                        help="best of N for parse-only and the full runs (default 3, quick 1)")
+                        help="attempts at the full runs, each ratio their median (default 3, "
+                        "quick 1)")
     args = parser.parse_args(argv)
     repeat = args.repeat or (1 if args.quick else 3)
     info = machine()
