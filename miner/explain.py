@@ -7,7 +7,7 @@ import difflib
 from miner.config import MineConfig
 from miner.engine import match_rules
 from miner.index import RepoIndex
-from miner.judge import Candidate, stage_checks
+from miner.judge import Candidate, Check, stage_checks
 from miner.pipeline import mine
 from miner.rules import RulePack
 from miner.scan import triage
@@ -29,7 +29,7 @@ def _file_verdict(config: MineConfig, path: str) -> str | None:
     return f"file dropped before parsing: {reason}" if reason else None
 
 
-def _lines(candidate: Candidate, pack: RulePack) -> list[str]:
+def _lines(candidate: Candidate, checks: list[Check], pack: RulePack) -> list[str]:
     fn = candidate.fn
     out = [
         f"{candidate.path}::{fn.qualname}  (repo {candidate.repo}, commit {candidate.commit[:12]}, "
@@ -47,7 +47,7 @@ def _lines(candidate: Candidate, pack: RulePack) -> list[str]:
         verdict = f"matched line {hit.line}: {hit.detail}" if hit else "no match"
         out.append(f"    {label}  {verdict}")
     out.append("  filters")
-    for check in candidate.checks:
+    for check in checks:
         detail = f"  ({check.detail})" if check.detail else ""
         out.append(f"    {check.stage.ljust(16)} {'pass' if check.passed else 'FAIL'}{detail}")
     if candidate.drop in ("duplicate", "near_duplicate"):
@@ -76,8 +76,8 @@ def explain(config: MineConfig, target: str, pack: RulePack) -> tuple[int, str]:
     if path not in scan.summaries:
         return 1, f"{target}: file dropped after reading: generated header or undecodable"
     found = [c for c in result.candidates() if c.path == path and c.fn.qualname == qualname]
-    for c in found:
-        c.checks = stage_checks(c.fn, c.hits, config)  # on the rules the pipeline matched
+    # On the rules the pipeline matched, before undocumented functions get theirs below.
+    checks = [stage_checks(c.fn, c.hits, config) for c in found]
     if found and any(not c.hits for c in found):
         # The pipeline skips rules for undocumented functions; explain shows them anyway.
         index = RepoIndex(scan.summaries)
@@ -88,4 +88,6 @@ def explain(config: MineConfig, target: str, pack: RulePack) -> tuple[int, str]:
         close = difflib.get_close_matches(qualname, names, n=3)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         return 1, f"{target}: no function {qualname!r} in {path}{hint}"
-    return 0, "\n".join(line for c in found for line in _lines(c, pack))
+    lines = (line for c, c_checks in zip(found, checks, strict=True)
+             for line in _lines(c, c_checks, pack))
+    return 0, "\n".join(lines)

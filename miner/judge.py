@@ -47,7 +47,6 @@ class Candidate:
     module: str
     fn: FunctionRecord
     hits: list[RuleHit]
-    checks: list[Check] = field(default_factory=list)  # `stage_checks`, for `miner explain` only
     drop: str | None = None  # reason, e.g. "short_docstring", "forbid:raw-sql", "duplicate"
     duplicate_of: str | None = None  # "path::qualname" of the survivor
     split: str = ""

@@ -100,7 +100,7 @@ def _encode_kept(c: Candidate) -> dict:
 def _decode_kept(kept: dict, scan: RepoScan, rules: dict) -> Candidate:
     fn = FunctionRecord(**kept["fn"], syntax_error=False, trivial_body=False)
     hits = [RuleHit(rules[rule_id], line, detail) for rule_id, line, detail in kept["hits"]]
-    candidate = Candidate(scan.name, scan.commit, kept["path"], kept["module"], fn, hits, [])
+    candidate = Candidate(scan.name, scan.commit, kept["path"], kept["module"], fn, hits)
     candidate.extra["context"] = kept["context"]
     return candidate
 
