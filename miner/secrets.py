@@ -186,12 +186,10 @@ def scan_secrets(text: str, first_line: int = 1) -> list[Finding]:
 def _may_hold_secrets(text: str, lowered: str) -> bool:
     for needles, lowercase, triggers in _SCREEN:
         source = lowered if lowercase else text
-        for needle in needles:
-            if needle in source:
-                for trigger in triggers:
-                    if trigger.search(source):
-                        return True
-                break
+        if _contains_any(source, needles):
+            for trigger in triggers:
+                if trigger.search(source):
+                    return True
     return False
 
 
