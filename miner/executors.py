@@ -84,7 +84,8 @@ def mine_local(config: MineConfig, pack: RulePack, state_dir: Path | None, slim:
     ahead = 2 * jobs if jobs > 1 else 0
     judge_jobs = jobs if slim else 1  # parallel judging returns only the kept functions
     window: deque[tuple[str, Callable[[], RepoResult] | SourceError]] = deque()
-    with FilePool(jobs, config.exclusions, pack) as pool:
+    # What the state holds, and all that a writing run judges: usages of documented functions.
+    with FilePool(jobs, config.exclusions, pack, all_usages=state_dir is None) as pool:
         for spec in config.repos:
             try:
                 step = start_one(spec, config, pack, state_dir, pool, judge_jobs)

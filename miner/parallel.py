@@ -76,9 +76,10 @@ def chunk_entries(entries: Sequence[FileEntry], jobs: int) -> list[list[FileEntr
 class _Reader:
     """One process's blob reader and summarizer: the rule pack's queries, open repositories."""
 
-    def __init__(self, exclusions: ExclusionConfig, pack: RulePack):
+    def __init__(self, exclusions: ExclusionConfig, pack: RulePack, all_usages: bool):
         self.exclusions = exclusions
         self.queries = pack.query_rules()
+        self.all_usages = all_usages
         self.repos: OrderedDict[str, git.Repo] = OrderedDict()
 
     def repo(self, path: str) -> git.Repo:
@@ -97,7 +98,7 @@ class _Reader:
 
     def summarize(self, repo_path: str, entries: Sequence[FileEntry]) -> list[Outcome]:
         repo = self.repo(repo_path)
-        return [summarize_blob(self.read(repo, e), self.exclusions, self.queries)
+        return [summarize_blob(self.read(repo, e), self.exclusions, self.queries, self.all_usages)
                 for e in entries]
 
     @staticmethod
@@ -141,10 +142,12 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _init_worker(parent: int, exclusions: ExclusionConfig, pack: RulePack) -> None:
+def _init_worker(
+    parent: int, exclusions: ExclusionConfig, pack: RulePack, all_usages: bool
+) -> None:
     global _worker
     _die_with_parent(parent)
-    _worker = _Reader(exclusions, pack)
+    _worker = _Reader(exclusions, pack, all_usages)
     # Pool workers leave through os._exit, which skips atexit; Finalize still runs there.
     from multiprocessing import util
 
@@ -157,19 +160,23 @@ def _summarize_chunk(task: tuple[str, list[FileEntry]]) -> list[Encoded]:
 
 
 class FilePool:
-    """Summarize blobs of any repository with `jobs` worker processes (1: in this process).
+    """Summarize blobs of any repository with `jobs` worker processes (1: in this process),
+    with or without `all_usages` (`parse.summarize`).
 
     `summarize` queues its work at once and returns a lazy iterator, so the caller can queue
     several repositories before consuming the first and no core waits between them. Workers
     start once the run has queued `MIN_POOL_BYTES`; what comes before is read in-process.
     """
 
-    def __init__(self, jobs: int, exclusions: ExclusionConfig, pack: RulePack):
+    def __init__(
+        self, jobs: int, exclusions: ExclusionConfig, pack: RulePack, all_usages: bool = True
+    ):
         if jobs < 1:
             raise ValueError(f"jobs: must be at least 1, not {jobs}")
         self.jobs = jobs
         self.exclusions = exclusions
         self.pack = pack
+        self.all_usages = all_usages
         self._pool: multiprocessing.pool.Pool | None = None
         self._local: _Reader | None = None
         self._queued = 0  # bytes asked for so far
@@ -200,7 +207,7 @@ class FilePool:
         self, repo_path: str, entries: list[FileEntry], encoded: bool
     ) -> Iterator[tuple[FileEntry, Outcome, Encoded | None]]:
         if self._local is None:
-            self._local = _Reader(self.exclusions, self.pack)
+            self._local = _Reader(self.exclusions, self.pack, self.all_usages)
         for entry in entries:
             outcome = self._local.summarize(repo_path, [entry])[0]
             yield entry, outcome, encode(outcome) if encoded else None
@@ -211,7 +218,7 @@ class FilePool:
             # and a caller's unguarded script is not re-imported as spawn/forkserver would.
             method = "fork" if sys.platform == "linux" else None
             self._pool = _context(method).Pool(
-                self.jobs, _init_worker, (os.getpid(), self.exclusions, self.pack)
+                self.jobs, _init_worker, (os.getpid(), self.exclusions, self.pack, self.all_usages)
             )
         return self._pool
 

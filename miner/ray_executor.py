@@ -26,7 +26,7 @@ def _mine_task(
     spec: RepoSpec, config: MineConfig, pack: RulePack, state_dir: Path | None
 ) -> RepoResult | SourceError:
     # One core per task: Ray's scheduler, not a pool inside the task, spreads the work.
-    with FilePool(1, config.exclusions, pack) as pool:
+    with FilePool(1, config.exclusions, pack, all_usages=state_dir is None) as pool:
         try:
             step = start_one(spec, config, pack, state_dir, pool)
         except SourceError as err:

@@ -60,7 +60,8 @@ def _code_fingerprint() -> str:
 
 
 def summary_key(pack: RulePack, cfg: ExclusionConfig) -> str:
-    """Cache key of a blob's summary: everything but the blob's bytes that shapes it."""
+    """Cache key of a blob's summary: everything but the blob's bytes that shapes it. (Runs
+    with a state always summarize without `all_usages`: the key need not say so.)"""
     queries = sorted((rule.id, rule.query) for rule in pack.rules if rule.query)
     material = repr((_code_fingerprint(), queries, cfg.generated))
     return hashlib.sha256(material.encode()).hexdigest()[:32]
@@ -75,16 +76,17 @@ def triage(entry: FileEntry, cfg: ExclusionConfig) -> str | None:
 
 
 def summarize_blob(
-    blob: bytes, cfg: ExclusionConfig, queries: QuerySet
+    blob: bytes, cfg: ExclusionConfig, queries: QuerySet, all_usages: bool = True
 ) -> ModuleSummary | str:
-    """The blob's summary, or the reason it is dropped ("undecodable", "generated")."""
+    """The blob's summary (`parse.summarize`), or the reason it is dropped ("undecodable",
+    "generated")."""
     try:
         source = decode_source(blob)
     except UndecodableSource:
         return "undecodable"
     if cfg.generated and generated_header(source[:2048].decode("utf-8", "replace")):
         return "generated"
-    summary = summarize(source, queries)
+    summary = summarize(source, queries, all_usages)
     withhold_secrets(summary)
     return summary
 

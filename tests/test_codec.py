@@ -55,6 +55,43 @@ def test_facts_keep_what_the_index_reads():
     assert decode_facts(encode("undecodable")[1]) == "undecodable"
 
 
+NESTED = b'''
+def undocumented(conn):
+    from .db import helper
+    conn.execute("select")
+    def documented_inner():
+        """Inner is documented."""
+        helper.query("x")
+    return documented_inner
+
+def documented(df):
+    """Outer is documented."""
+    df.apply(named)
+    def undocumented_inner():
+        from .errors import Local
+        raise Local()
+    return undocumented_inner
+'''
+
+
+def test_usages_of_documented_functions_only():
+    queries = load_rules().query_rules()
+    full = {f.qualname: f for f in summarize(NESTED, queries).functions}
+    lean = {f.qualname: f for f in summarize(NESTED, queries, all_usages=False).functions}
+    assert full.keys() == lean.keys()
+    for name in ("documented", "undocumented.<locals>.documented_inner"):
+        # Everything a verdict on a documented function reads is the same either way.
+        assert lean[name] == full[name], name
+    assert [u.name for u in lean["documented"].raises] == ["Local"]  # the nested function's
+    assert lean["documented"].query_hits == {"pandas-apply": 12}
+    for name in ("undocumented", "documented.<locals>.undocumented_inner"):
+        assert full[name].calls or full[name].raises, name
+        assert full[name].local_imports, name
+        bare = lean[name]
+        assert (bare.calls, bare.raises, bare.local_imports, bare.query_hits) == ([], [], [], {})
+        assert (bare.start_line, bare.end_line) == (full[name].start_line, full[name].end_line)
+
+
 class _Payload:
     def __reduce__(self):
         return (os.system, ("echo pwned",))
