@@ -188,9 +188,10 @@ class FilePool:
 
     def summarize(
         self, repo_path: str, entries: Sequence[FileEntry], encoded: bool = False
-    ) -> Iterator[tuple[FileEntry, Outcome, Encoded | None]]:
-        """Each entry with its outcome, in the order given, and with `encoded` the outcome's
-        encoding for the state (always there when workers made it: it is how they send it)."""
+    ) -> Iterator[tuple[FileEntry, Outcome | None, Encoded | None]]:
+        """Each entry with its outcome, in the order given. With `encoded`, also the outcome's
+        encoding for the state; then an outcome a worker made comes back encoded only (None
+        in place of the outcome), to be decoded by whichever process judges it."""
         entries = list(entries)
         self._queued += sum(e.size for e in entries)
         if self.jobs == 1 or (self._pool is None and self._queued < MIN_POOL_BYTES):
@@ -198,14 +199,14 @@ class FilePool:
         chunks = chunk_entries(entries, self.jobs)
         results = self._workers().imap(_summarize_chunk, [(str(repo_path), c) for c in chunks])
         return (
-            (entry, decode_outcome(data[0]), data)
+            (entry, None, data) if encoded else (entry, decode_outcome(data[0]), None)
             for chunk, part in zip(chunks, results, strict=True)
             for entry, data in zip(chunk, part, strict=True)
         )
 
     def _in_process(
         self, repo_path: str, entries: list[FileEntry], encoded: bool
-    ) -> Iterator[tuple[FileEntry, Outcome, Encoded | None]]:
+    ) -> Iterator[tuple[FileEntry, Outcome | None, Encoded | None]]:
         if self._local is None:
             self._local = _Reader(self.exclusions, self.pack, self.all_usages)
         for entry in entries:
@@ -308,33 +309,33 @@ def map_paths(
     """`function(shared, paths)` over the repository's paths in order: on forked workers in
     chunks of about equally many functions, or in one call here with one job or too little
     to judge for forking to pay."""
-    functions = sum(len(s.functions) for s in scan.summaries.values())
-    if jobs == 1 or functions < MIN_FORK_FUNCTIONS:
+    paths = scan.paths()
+    counts = [scan.function_count(p) for p in paths]
+    if jobs == 1 or sum(counts) < MIN_FORK_FUNCTIONS:
         meanwhile()
-        return [function(shared, sorted(scan.summaries))]
-    return fork_map(function, path_chunks(scan, jobs), jobs, shared, meanwhile)
+        return [function(shared, paths)]
+    return fork_map(function, path_chunks(paths, counts, jobs), jobs, shared, meanwhile)
 
 
-def path_chunks(scan: RepoScan, jobs: int) -> list[list[str]]:
-    """The repository's paths in order, cut into runs of about equally many functions."""
-    paths = sorted(scan.summaries)
-    target = sum(len(s.functions) for s in scan.summaries.values()) // (jobs * 4) + 1
+def path_chunks(paths: list[str], counts: list[int], jobs: int) -> list[list[str]]:
+    """`paths` in order, cut into runs of about equally many functions (`counts` per path)."""
+    target = sum(counts) // (jobs * 4) + 1
     chunks: list[list[str]] = [[]]
     size = 0
-    for path in paths:
+    for path, count in zip(paths, counts, strict=True):
         if size >= target:
             chunks.append([])
             size = 0
         chunks[-1].append(path)
-        size += len(scan.summaries[path].functions)
+        size += count
     return chunks
 
 
 def judge_paths(shared: tuple, paths: list[str]) -> tuple[list[Candidate], Counter]:
-    """Verdicts on the functions in `paths`: the candidates (every one, or only those kept)
-    and the funnel's counts."""
+    """Verdicts on the functions in `paths` (their summaries decoded here): the candidates
+    (every one, or only those kept) and the funnel's counts."""
     scan, index, pack, config, everything = shared
-    part = RepoScan(scan.name, scan.commit, summaries={p: scan.summaries[p] for p in paths})
+    part = RepoScan(scan.name, scan.commit, summaries={p: scan.summary(p) for p in paths})
     candidates, counts = [], Counter()
     for c in judge_repo(part, index, pack, config):
         counts["functions_found"] += 1
@@ -342,7 +343,7 @@ def judge_paths(shared: tuple, paths: list[str]) -> tuple[list[Candidate], Count
             counts["functions_documented"] += 1
             counts["functions_rule_matched"] += bool(c.require)
         if c.drop is None:
-            c.extra["context"] = import_context(scan.summaries[c.path].imports, c.fn.completion)
+            c.extra["context"] = import_context(part.summaries[c.path].imports, c.fn.completion)
         else:
             counts["drop:" + c.drop] += 1
         if everything or c.drop is None:

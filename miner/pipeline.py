@@ -48,9 +48,9 @@ from miner.output import (
     write_json,
 )
 from miner.parallel import FilePool, judge_files
-from miner.reuse import funnel_of, judge_reusing, load_summaries
+from miner.reuse import funnel_of, judge_reusing
 from miner.rules import RulePack, load_rules
-from miner.scan import RepoScan, add_facts, add_outcome, summary_key, triage_entries
+from miner.scan import RepoScan, add_encoded, add_facts, add_outcome, summary_key, triage_entries
 from miner.source import (
     FileEntry,
     SourceError,
@@ -81,7 +81,7 @@ class RepoResult:
         """Only what a writing run needs: memory stays bounded by the kept functions, not by
         every repository's code."""
         self.candidates = self.filtered
-        self.scan.summaries = {}
+        self.scan.summaries, self.scan.encoded = {}, {}
         return self
 
 
@@ -101,20 +101,12 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def scan_repo(
-    spec: RepoSpec, config: MineConfig, pack: RulePack, state: RepoState | None = None
-) -> RepoScan:
-    """Source and parse steps for one repository, in this process; with a state, only unseen
-    blobs are read."""
+def scan_repo(spec: RepoSpec, config: MineConfig, pack: RulePack) -> RepoScan:
+    """Source and parse steps for one repository, in this process, without a state."""
     path = config.source_path(spec)
     commit = resolve_commit(path, spec.ref)
     with FilePool(1, config.exclusions, pack) as pool, open_repo(path) as repo:
-        collect = _scan(repo, spec, commit, config, pack, state, pool)
-        scan, save = collect()
-        save()
-        if state is not None:
-            load_summaries(scan, state, summary_key(pack, config.exclusions), sorted(scan.facts))
-        return scan
+        return _scan(repo, spec, commit, config, pack, None, pool)()[0]
 
 
 def _scan(
@@ -148,6 +140,9 @@ def _scan(
                 add_facts(scan, entry, known[entry.blob])
             else:
                 outcome, encoded = parsed[entry.path]
+                if outcome is None:  # a worker's, left encoded
+                    add_encoded(scan, entry, encoded)
+                    continue
                 add_outcome(scan, entry, outcome)
                 if encoded is not None:
                     add_facts(scan, entry, encoded[1], counted=True)
@@ -163,14 +158,14 @@ def _scan(
 
 
 def _collect(
-    outcomes: Iterator[tuple[FileEntry, Outcome, Encoded | None]],
+    outcomes: Iterator[tuple[FileEntry, Outcome | None, Encoded | None]],
     entries: list[FileEntry],
     config: MineConfig,
     name: str,
-) -> dict[str, tuple[Outcome, Encoded | None]]:
+) -> dict[str, tuple[Outcome | None, Encoded | None]]:
     """The summaries of `entries` as they come in: the only step whose cost follows what
     changed."""
-    parsed: dict[str, tuple[Outcome, Encoded | None]] = {}
+    parsed: dict[str, tuple[Outcome | None, Encoded | None]] = {}
     show = config.progress and sys.stderr.isatty()
     with _progress_bar(name, sum(e.size for e in entries)) if show else nullcontext() as bar:
         for entry, outcome, encoded in outcomes:
@@ -198,9 +193,9 @@ def judge(
     """Rules and filters over the whole repository's summaries. With several jobs the files
     are judged in forked workers (while `meanwhile` runs here) and only the kept functions
     come back (a slim result)."""
-    index = RepoIndex(scan.summaries)
+    index = RepoIndex(scan.module_facts())
     candidates, counts = judge_files(scan, index, pack, config, jobs, meanwhile)
-    scan.files_judged = len(scan.summaries)
+    scan.files_judged = len(scan.paths())
     filtered = [c for c in candidates if c.drop is None]
     funnel = funnel_of(counts)
     scope = repo_scope(index, (c.module for c in filtered))

@@ -17,13 +17,11 @@ import json
 from collections import Counter
 from collections.abc import Callable
 
-from miner.codec import decode_facts
 from miner.config import MineConfig
 from miner.index import RepoIndex
 from miner.judge import Candidate
 from miner.output import repo_scope
 from miner.parallel import judge_paths, map_paths
-from miner.records import ModuleSummary
 from miner.rules import RulePack
 from miner.scan import RepoScan
 from miner.state import RepoState, decode_file_verdicts, encode_file_verdicts, verdict_key
@@ -40,10 +38,10 @@ def judged_key(scan: RepoScan, summary_key: str, pack: RulePack, config: MineCon
 
 
 def load_summaries(scan: RepoScan, state: RepoState, summary_key: str, paths: list[str]) -> None:
-    """Decode from the state the summaries of `paths` that were not parsed in this run."""
+    """Load from the state, encoded, the summaries of `paths` that were not parsed in this run."""
     for path in paths:
-        if path not in scan.summaries:
-            scan.summaries[path] = state.outcome(summary_key, scan.blobs[path])
+        if path not in scan.summaries and path not in scan.encoded:
+            scan.encoded[path] = state.outcome(summary_key, scan.blobs[path])
 
 
 def judge_reusing(
@@ -62,9 +60,8 @@ def judge_reusing(
     paths = sorted(scan.facts)
     todo = [p for p in paths if stored.get(p, ("",))[0] != scan.blobs[p]]
     load_summaries(scan, state, summary_key, todo)
-    index = RepoIndex({p: _facts(scan, p) for p in paths})
-    part = RepoScan(scan.name, scan.commit, summaries={p: scan.summaries[p] for p in todo})
-    fresh = _judge_each(part, index, pack, config, jobs, meanwhile)
+    index = RepoIndex(scan.module_facts())
+    fresh = _judge_each(scan.part(todo), index, pack, config, jobs, meanwhile)
     scan.files_judged = len(todo)
     rules = {rule.id: rule for rule in pack.rules}
     kept: list[Candidate] = []
@@ -104,12 +101,6 @@ def funnel_of(counts: Counter) -> dict:
         "functions_rule_matched": counts["functions_rule_matched"],
         "dropped": {k[5:]: v for k, v in sorted(counts.items()) if k.startswith("drop:")},
     }
-
-
-def _facts(scan: RepoScan, path: str) -> ModuleSummary:
-    facts = decode_facts(scan.facts[path])
-    assert isinstance(facts, ModuleSummary), f"{path}: facts of a dropped file"
-    return facts
 
 
 def _judge_each(

@@ -13,13 +13,14 @@ import json
 import sys
 import types
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
 from miner import parse
+from miner.codec import Encoded, decode_facts, decode_outcome
 from miner.exclusions import ExclusionConfig, generated_header, path_exclusion
 from miner.parse import QuerySet, UndecodableSource, decode_source, summarize
 from miner.records import ModuleSummary
@@ -27,6 +28,8 @@ from miner.rules import RulePack
 from miner.source import FileEntry
 
 WITHHELD = "<withheld: the function contains a secret>"
+# What an encoded summary takes per function, about (670 bytes on the stdlib).
+_ENCODED_BYTES_PER_FUNCTION = 700
 
 
 @dataclass
@@ -40,10 +43,55 @@ class RepoScan:
     files_judged: int = 0  # files whose verdicts were computed, not reused from the state
     files_dropped: Counter = field(default_factory=Counter)
     summaries: dict[str, ModuleSummary] = field(default_factory=dict)  # path -> summary
+    # Summaries as worker processes sent them or the state holds them (`codec.encode_outcome`),
+    # by path: only the process that judges a file decodes its summary.
+    encoded: dict[str, bytes] = field(default_factory=dict)
     # With a state: every summarized file's blob and encoded module facts (`codec.encode_facts`);
-    # `summaries` then holds only the files parsed now until `reuse` decodes the others it needs.
+    # `summaries` and `encoded` then hold only the files parsed now until `reuse` loads the
+    # others it needs.
     blobs: dict[str, str] = field(default_factory=dict)
     facts: dict[str, str] = field(default_factory=dict)
+
+    def paths(self) -> list[str]:
+        """The paths with a summary, decoded or not, in order."""
+        return sorted(self.summaries.keys() | self.encoded.keys())
+
+    def summary(self, path: str) -> ModuleSummary:
+        """The summary of `path`, decoded here if it is not yet."""
+        summary = self.summaries.get(path)
+        if summary is None:
+            summary = decode_outcome(self.encoded[path])
+            assert isinstance(summary, ModuleSummary), f"{path}: summary of a dropped file"
+        return summary
+
+    def part(self, paths: Iterable[str]) -> RepoScan:
+        """The scan of `paths` alone (their summaries as they are, decoded or not)."""
+        part = RepoScan(self.name, self.commit)
+        for path in paths:
+            if path in self.summaries:
+                part.summaries[path] = self.summaries[path]
+            else:
+                part.encoded[path] = self.encoded[path]
+        return part
+
+    def module_facts(self) -> dict[str, ModuleSummary]:
+        """What `RepoIndex` reads of every file: with a state, decoded from the facts of every
+        file the commit has (whether its summary is here or not); without one, the summaries."""
+        if not self.facts:
+            return self.summaries
+        facts = {}
+        for path in sorted(self.facts):
+            module = decode_facts(self.facts[path])
+            assert isinstance(module, ModuleSummary), f"{path}: facts of a dropped file"
+            facts[path] = module
+        return facts
+
+    def function_count(self, path: str) -> int:
+        """How many functions `path` holds: counted once decoded, estimated from the size of
+        the encoded summary before (what balancing the work to judge it needs)."""
+        if path in self.summaries:
+            return len(self.summaries[path].functions)
+        return len(self.encoded[path]) // _ENCODED_BYTES_PER_FUNCTION + 1
 
 
 @cache
@@ -148,6 +196,13 @@ def add_outcome(scan: RepoScan, entry: FileEntry, outcome: ModuleSummary | str) 
         scan.files_dropped[outcome] += 1
     else:
         scan.summaries[entry.path] = outcome
+
+
+def add_encoded(scan: RepoScan, entry: FileEntry, encoded: Encoded) -> None:
+    """Record a file parsed elsewhere by its encoded outcome, left undecoded (`add_facts`)."""
+    add_facts(scan, entry, encoded[1])
+    if entry.path in scan.facts:
+        scan.encoded[entry.path] = encoded[0]
 
 
 def add_facts(scan: RepoScan, entry: FileEntry, facts: str, counted: bool = False) -> None:

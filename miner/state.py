@@ -21,7 +21,7 @@ from dataclasses import asdict
 from functools import cache
 from pathlib import Path
 
-from miner.codec import Encoded, Outcome, decode_outcome
+from miner.codec import Encoded
 from miner.config import MineConfig
 from miner.engine import RuleHit
 from miner.judge import Candidate
@@ -192,12 +192,12 @@ class RepoState:
         rows = self.conn.execute("SELECT blob, facts FROM summaries WHERE key = ?", (key,))
         return dict(rows.fetchall())
 
-    def outcome(self, key: str, blob: str) -> Outcome:
-        """The decoded outcome of one blob known under `key`."""
+    def outcome(self, key: str, blob: str) -> bytes:
+        """The encoded outcome (`codec.encode_outcome`) of one blob known under `key`."""
         row = self.conn.execute(
             "SELECT outcome FROM summaries WHERE blob = ? AND key = ?", (blob, key)
         ).fetchone()
-        return decode_outcome(row[0])
+        return row[0]
 
     def save(
         self, commit: str, entries: Iterable[FileEntry], fresh: Mapping[str, Encoded], key: str

@@ -112,11 +112,15 @@ def test_workers_summarize_exactly_as_one_process(big_repo, jobs):
         alone = list(pool.summarize(str(big_repo.path), entries, encoded=True))
     with FilePool(jobs, ExclusionConfig(), load_rules()) as pool:
         together = list(pool.summarize(str(big_repo.path), entries))
+        encoded = list(pool.summarize(str(big_repo.path), entries, encoded=True))
         assert pool.started
     assert [(e, o) for e, o, _ in together] == [(e, o) for e, o, _ in alone]
-    # What the state stores decodes to the same facts whichever process encoded it.
-    for (_, outcome, (data, facts)), (_, _, (_, facts_alone)) in zip(together, alone, strict=True):
-        assert decode_outcome(data) == outcome and facts == facts_alone
+    # Workers' outcomes for the state come back as it stores them, left encoded: they decode to
+    # the same outcome and facts whichever process encoded them.
+    for (_, left, (data, facts)), (_, outcome, (_, facts_alone)) in zip(
+        encoded, alone, strict=True
+    ):
+        assert left is None and decode_outcome(data) == outcome and facts == facts_alone
     outcomes = {e.path: o for e, o, _ in alone}
     assert outcomes["big/broken.py"] == "undecodable"
     assert outcomes["big/generated.py"] == "generated"
