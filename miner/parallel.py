@@ -332,12 +332,20 @@ def path_chunks(paths: list[str], counts: list[int], jobs: int) -> list[list[str
 
 
 def judge_paths(shared: tuple, paths: list[str]) -> tuple[list[Candidate], Counter]:
-    """Verdicts on the functions in `paths` (their summaries decoded here): the candidates
-    (every one, or only those kept) and the funnel's counts."""
+    """Verdicts on the functions in `paths`: the candidates (every one, or only those kept)
+    and the funnel's counts."""
+    by_file = judge_by_file(shared, paths).values()
+    return [c for part, _ in by_file for c in part], sum((n for _, n in by_file), Counter())
+
+
+def judge_by_file(shared: tuple, paths: list[str]) -> dict[str, tuple[list[Candidate], Counter]]:
+    """`judge_paths` file by file, their summaries decoded here. One `judge_repo` judges them
+    all, so a name used in many files is resolved and matched against the rules once."""
     scan, index, pack, config, everything = shared
     part = RepoScan(scan.name, scan.commit, summaries={p: scan.summary(p) for p in paths})
-    candidates, counts = [], Counter()
+    verdicts: dict[str, tuple[list[Candidate], Counter]] = {p: ([], Counter()) for p in paths}
     for c in judge_repo(part, index, pack, config):
+        candidates, counts = verdicts[c.path]
         counts["functions_found"] += 1
         if c.fn.docstring is not None:
             counts["functions_documented"] += 1
@@ -348,4 +356,4 @@ def judge_paths(shared: tuple, paths: list[str]) -> tuple[list[Candidate], Count
             counts["drop:" + c.drop] += 1
         if everything or c.drop is None:
             candidates.append(c)
-    return candidates, counts
+    return verdicts

@@ -21,7 +21,7 @@ from miner.config import MineConfig
 from miner.index import RepoIndex
 from miner.judge import Candidate
 from miner.output import repo_scope
-from miner.parallel import judge_paths, map_paths
+from miner.parallel import judge_by_file, map_paths
 from miner.rules import RulePack
 from miner.scan import RepoScan
 from miner.state import RepoState, decode_file_verdicts, encode_file_verdicts, verdict_key
@@ -67,13 +67,13 @@ def judge_reusing(
     kept: list[Candidate] = []
     counts: Counter = Counter()
     for path in paths:
-        file_kept, file_counts = fresh.get(path) or decode_file_verdicts(
+        file_kept, file_counts = fresh[path][0] if path in fresh else decode_file_verdicts(
             stored[path][1], scan, rules
         )
         kept += file_kept
         counts.update(file_counts)
     scope, scope_text = _scope(state, key, index, kept)
-    rows = {p: (scan.blobs[p], encode_file_verdicts(*fresh[p])) for p in todo}
+    rows = {p: (scan.blobs[p], fresh[p][1]) for p in todo}
     state.save_file_verdicts(key, rows, paths, scope_text)
     return kept, funnel_of(counts), scope
 
@@ -110,11 +110,15 @@ def _judge_each(
     config: MineConfig,
     jobs: int,
     meanwhile: Callable[[], None],
-) -> dict[str, FileVerdicts]:
-    """Each file's verdicts, on `jobs` forked workers when there is enough to judge."""
+) -> dict[str, tuple[FileVerdicts, str]]:
+    """Each file's verdicts and their encoding for the state (`encode_file_verdicts`), on
+    `jobs` forked workers when there is enough to judge."""
     parts = map_paths(_judge_chunk, scan, (scan, index, pack, config, False), jobs, meanwhile)
-    return dict(item for part in parts for item in part)
+    return {path: found for part in parts for path, found in part}
 
 
-def _judge_chunk(shared: tuple, paths: list[str]) -> list[tuple[str, FileVerdicts]]:
-    return [(path, judge_paths(shared, [path])) for path in paths]
+def _judge_chunk(shared: tuple, paths: list[str]) -> list[tuple[str, tuple[FileVerdicts, str]]]:
+    return [
+        (path, (verdicts, encode_file_verdicts(*verdicts)))
+        for path, verdicts in judge_by_file(shared, paths).items()
+    ]
