@@ -229,22 +229,27 @@ def bench(work: Path, quick: bool, repeat: int) -> dict:
 
     mine(corpus, work / "warm-up", "--jobs", "1")  # fills the bytecode cache; not timed
     # The machine's speed drifts (shared cores), by up to half from one minute to the next, so
-    # a ratio's two figures are measured side by side: each attempt brackets its cold 1-job
-    # and 2-job full runs with parse-only passes, and each ratio is the median over attempts.
-    # `two_cores` puts parallel_speedup in context: what two processes get from the machine.
+    # a ratio's two figures are measured side by side, and each ratio is the median over
+    # attempts: each attempt brackets its cold 1-job and 2-job full runs with parse-only
+    # passes and reruns the 1-job one with nothing changed; each edit round times its rerun
+    # next to a full run of the same commit. `two_cores` puts parallel_speedup in context:
+    # what two processes get from the machine.
     parse: list[float] = []
     two_cores: list[float] = []
     full1: list[Run] = []
     full2: list[Run] = []
+    noops: list[Run] = []
     for attempt in range(repeat):
         before = parse_only_seconds(blobs)
         full1.append(mine(corpus, work / f"full1-{attempt}", "--jobs", "1"))
+        noops.append(mine(corpus, work / f"full1-{attempt}", "--jobs", "1"))
         full2.append(mine(corpus, work / f"full2-{attempt}", "--jobs", "2"))
         parse.append((before + parse_only_seconds(blobs)) / 2)
         two_cores.append(2 * parse[-1] / two_at_once_seconds(blobs))
     del blobs
     one = sorted(full1, key=lambda r: r.seconds)[len(full1) // 2]  # the median run
     two = sorted(full2, key=lambda r: r.seconds)[len(full2) // 2]
+    noop = sorted(noops, key=lambda r: r.seconds)[len(noops) // 2]
     parse_s = statistics.median(parse)
     identical = all(
         (work / f"full{j}-{a}" / "pairs.jsonl").read_bytes()
@@ -253,13 +258,13 @@ def bench(work: Path, quick: bool, repeat: int) -> dict:
     )
 
     state = work / "full1-0"
-    noop = mine(corpus, state, "--jobs", "1")
     incremental: list[Run] = []
+    beside: list[Run] = []  # a full run of each edited commit, for its rerun's ratio
     changed = 0
     for round_no in range(1 if quick else EDIT_ROUNDS):
         changed = edit_commit(corpus, entries, round_no)
         incremental.append(mine(corpus, state, "--jobs", "1"))
-    step = statistics.median(r.seconds for r in incremental)
+        beside.append(mine(corpus, work / f"edited-{round_no}", "--jobs", "1"))
 
     base_s, base_functions = baseline([corpus / e.path for e in entries], work)
     total = one.manifest["total"]
@@ -268,8 +273,12 @@ def bench(work: Path, quick: bool, repeat: int) -> dict:
         "throughput_ratio": statistics.median(
             p / r.seconds for p, r in zip(parse, full1, strict=True)
         ),
-        "noop_rerun_ratio": noop.seconds / one.seconds,
-        "incremental_ratio": step / one.seconds,
+        "noop_rerun_ratio": statistics.median(
+            n.seconds / f.seconds for n, f in zip(noops, full1, strict=True)
+        ),
+        "incremental_ratio": statistics.median(
+            i.seconds / f.seconds for i, f in zip(incremental, beside, strict=True)
+        ),
         "parallel_speedup": statistics.median(
             a.seconds / b.seconds for a, b in zip(full1, full2, strict=True)
         ),
@@ -315,8 +324,13 @@ def bench(work: Path, quick: bool, repeat: int) -> dict:
         "repeat": repeat,
         "attempts": [
             {"parse_only_s": round(p, 3), "full_1_job_s": round(a.seconds, 3),
-             "full_2_jobs_s": round(b.seconds, 3), "machine_two_process_speedup": round(c, 3)}
-            for p, a, b, c in zip(parse, full1, full2, two_cores, strict=True)
+             "noop_rerun_s": round(n.seconds, 3), "full_2_jobs_s": round(b.seconds, 3),
+             "machine_two_process_speedup": round(c, 3)}
+            for p, a, n, b, c in zip(parse, full1, noops, full2, two_cores, strict=True)
+        ],
+        "edits": [
+            {"incremental_s": round(i.seconds, 3), "full_1_job_s": round(f.seconds, 3)}
+            for i, f in zip(incremental, beside, strict=True)
         ],
     }
 

@@ -34,4 +34,8 @@ def test_quick_bench_writes_valid_results(tmp_path):
     runs = results["runs"]
     assert runs["noop_rerun"]["files_parsed"] == 0
     assert 0 < runs["incremental_0"]["files_parsed"] < runs["full_1_job"]["files_parsed"]
+    # Each ratio's figures come in pairs measured side by side.
+    assert len(results["attempts"]) == results["repeat"]
+    assert all(a["noop_rerun_s"] < a["full_1_job_s"] for a in results["attempts"])
+    assert len(results["edits"]) == results["corpus"]["edit_rounds"] == 1
     assert "| parallel_speedup |" in run.stdout
