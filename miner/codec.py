@@ -1,11 +1,11 @@
 """Module summaries as bytes: what workers send back, and what the state stores per blob.
 
-A summary is about a hundred small objects per function. Pickled with each record reduced to
-its class and field values, it encodes ~2.5x and decodes ~4x faster than JSON of positional rows
-(measured on the stdlib), and the bytes a worker made are the bytes the state stores: the
-parent never encodes a summary again. Decoding only ever builds the record classes (the
-documented "restricting globals" recipe), so a tampered state file can hold wrong facts but
-can never run code.
+A summary is dozens of small objects per function. Pickled with each record reduced to its
+class and field values, it encodes and decodes several times faster than JSON of positional
+rows did (every stdlib summary takes ~0.10 s each way), and the bytes a worker made are the
+bytes the state stores: the parent never encodes a summary again. Decoding only ever builds
+the record classes (the documented "restricting globals" recipe), so a tampered state file can
+hold wrong facts but can never run code.
 
 The module facts (what `RepoIndex` reads of a file) stay JSON: they are small, and their text
 goes into the fingerprint of the index.
@@ -18,6 +18,7 @@ import dataclasses
 import gc
 import io
 import json
+import operator
 import pickle
 
 from miner.records import ClassDef, Finding, FunctionRecord, ImportBinding, ModuleSummary, Usage
@@ -30,8 +31,10 @@ _BY_NAME = {(cls.__module__, cls.__qualname__): cls for cls in _RECORDS}
 
 
 def _by_fields(cls: type):
-    names = tuple(f.name for f in dataclasses.fields(cls))
-    return lambda obj: (cls, tuple(getattr(obj, n) for n in names))
+    # attrgetter of several names returns their values as a tuple, in C (every record has
+    # at least two fields).
+    values = operator.attrgetter(*(f.name for f in dataclasses.fields(cls)))
+    return lambda obj: (cls, values(obj))
 
 
 # Rebuilding a record through __init__ from its field tuple is cheaper than the __setstate__
