@@ -36,7 +36,7 @@ import git
 from miner.exclusions import ExclusionConfig
 from miner.parse import new_parser
 from miner.scan import triage
-from miner.source import FileEntry, list_python_files, read_blob
+from miner.source import FileEntry, list_python_files, read_files
 
 HERE = Path(__file__).resolve().parent
 # (metric, target, higher is better); the targets.
@@ -224,7 +224,7 @@ def bench(work: Path, quick: bool, repeat: int) -> dict:
     files_total = build_corpus(corpus, quick)
     with git.Repo(corpus) as repo:
         entries = mined_entries(repo)
-        blobs = [read_blob(repo, e.blob) for e in entries]
+        blobs = [blob for _, blob in read_files(repo, entries)]
     mined_mb = sum(e.size for e in entries) / 1e6
 
     mine(corpus, work / "warm-up", "--jobs", "1")  # fills the bytecode cache; not timed

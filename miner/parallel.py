@@ -16,7 +16,7 @@ import os
 import signal
 import sys
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ from miner.judge import Candidate, judge_repo
 from miner.output import import_context
 from miner.rules import RulePack
 from miner.scan import RepoScan, summarize_blob
-from miner.source import FileEntry, SourceError, read_blob
+from miner.source import FileEntry, SourceError, read_files
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -96,21 +96,10 @@ class _Reader:
                 self.repos.popitem(last=False)[1].close()
         return self.repos[path]
 
-    def summarize(self, repo_path: str, entries: Sequence[FileEntry]) -> list[Outcome]:
-        repo = self.repo(repo_path)
-        return [summarize_blob(self.read(repo, e), self.exclusions, self.queries, self.all_usages)
-                for e in entries]
-
-    @staticmethod
-    def read(repo: git.Repo, entry: FileEntry) -> bytes:
-        import git
-
-        try:
-            return read_blob(repo, entry.blob)
-        except (git.GitError, ValueError, OSError) as err:
-            detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            where = f"{repo.git_dir}: cannot read {entry.path} ({entry.blob})"
-            raise SourceError(f"{where}: {detail}") from None
+    def summarize(self, repo_path: str, entries: Iterable[FileEntry]) -> Iterator[Outcome]:
+        """The outcome of each entry, in order, read and summarized one at a time."""
+        for _, blob in read_files(self.repo(repo_path), entries):
+            yield summarize_blob(blob, self.exclusions, self.queries, self.all_usages)
 
     def close(self) -> None:
         while self.repos:
@@ -209,8 +198,7 @@ class FilePool:
     ) -> Iterator[tuple[FileEntry, Outcome | None, Encoded | None]]:
         if self._local is None:
             self._local = _Reader(self.exclusions, self.pack, self.all_usages)
-        for entry in entries:
-            outcome = self._local.summarize(repo_path, [entry])[0]
+        for entry, outcome in zip(entries, self._local.summarize(repo_path, entries), strict=True):
             yield entry, outcome, encode(outcome) if encoded else None
 
     def _workers(self) -> multiprocessing.pool.Pool:

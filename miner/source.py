@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     import git
@@ -116,5 +117,54 @@ def _blob_sizes(repo: git.Repo, blobs: set[str]) -> dict[str, int]:
     return sizes
 
 
-def read_blob(repo: git.Repo, blob: str) -> bytes:
-    return repo.odb.stream(bytes.fromhex(blob)).read()
+def read_files(repo: git.Repo, entries: Iterable[FileEntry]) -> Iterator[tuple[FileEntry, bytes]]:
+    """Each entry with its blob's bytes, in order, from one `git cat-file --batch` that is
+    always asked for the next blob before this one is read: git finds and inflates it while
+    the caller parses this one. (gitpython's `odb.stream` asks for a blob only when it is
+    read, and a 1-job run on the stdlib sat waiting on git for 0.28 s of its ~5 s.)"""
+    import git
+
+    try:
+        process = repo.git.cat_file("--batch", as_process=True, istream=subprocess.PIPE)
+    except (git.GitError, OSError) as err:
+        raise SourceError(f"{repo.git_dir}: cannot start git cat-file: {err}") from None
+    stdin, stdout = process.proc.stdin, process.proc.stdout
+    pending = iter(entries)
+    asked: deque[FileEntry] = deque()
+
+    def ask() -> None:
+        entry = next(pending, None)
+        if entry is not None:
+            stdin.write(f"{entry.blob}\n".encode())
+            stdin.flush()
+            asked.append(entry)
+
+    try:
+        ask()
+        while asked:
+            ask()
+            entry = asked.popleft()
+            yield entry, _answer(stdout, entry, repo.git_dir)
+    except OSError as err:  # git is gone: the pipe broke under a request
+        raise SourceError(f"{repo.git_dir}: cannot read blobs: {err}") from None
+    finally:
+        # Killed, not closed: a caller that stopped early leaves answers git may be stuck
+        # writing.
+        process.proc.kill()
+        process.proc.wait()
+        stdin.close()
+        stdout.close()
+
+
+def _answer(stdout: IO[bytes], entry: FileEntry, git_dir: str) -> bytes:
+    """One `cat-file --batch` answer: "<id> <type> <size>", the bytes, a newline."""
+    header = stdout.readline()
+    fields = header.split()
+    if len(fields) != 3 or fields[0].decode() != entry.blob:  # "<id> missing", or git ended
+        detail = header.decode(errors="replace").strip() or "git cat-file ended"
+        raise SourceError(f"{git_dir}: cannot read {entry.path} ({entry.blob}): {detail}")
+    size = int(fields[2])
+    data = stdout.read(size)
+    if len(data) != size or stdout.read(1) != b"\n":
+        raise SourceError(f"{git_dir}: cannot read {entry.path} ({entry.blob}): cut short")
+    return data

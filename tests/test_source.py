@@ -1,4 +1,5 @@
-"""Which commit a repository and ref name, and the one-line errors when they name none."""
+"""Which commit a repository and ref name, its files and their bytes, and the one-line errors
+when they name none."""
 
 from __future__ import annotations
 
@@ -6,7 +7,14 @@ import git
 import pytest
 
 from miner.cli import main as miner_main
-from miner.source import SourceError, list_python_files, open_repo, resolve_commit
+from miner.source import (
+    FileEntry,
+    SourceError,
+    list_python_files,
+    open_repo,
+    read_files,
+    resolve_commit,
+)
 
 
 def test_a_ref_resolves_in_a_work_tree_and_in_a_bare_clone(make_repo, tmp_path):
@@ -65,3 +73,33 @@ def test_a_blob_missing_from_the_repository_is_one_clear_error(make_repo):
     with open_repo(repo.path) as opened, pytest.raises(SourceError) as raised:
         list_python_files(opened, "HEAD")
     assert str(raised.value).endswith(f"cannot read object {blob}: missing")
+
+
+def test_files_are_read_in_order_each_one_ahead(make_repo):
+    files = {f"m{i:02}.py": f"x = {i}\n" * (i * 900 + 1) for i in range(12)}  # up to ~90 KB
+    files["empty.py"] = ""
+    repo = make_repo("repo", files)
+    with open_repo(repo.path) as opened:
+        entries = list_python_files(opened, "HEAD")
+        read = list(read_files(opened, reversed(entries)))
+        assert [(e.path, blob.decode()) for e, blob in read] == [
+            (e.path, files[e.path]) for e in reversed(entries)
+        ]
+        # A reader left halfway (a failed parse) must not leave git stuck or out of step.
+        stream = read_files(opened, entries)
+        next(stream)
+        stream.close()
+        assert [e.path for e, _ in read_files(opened, entries[:2])] == ["empty.py", "m00.py"]
+
+
+def test_a_blob_git_cannot_find_is_one_clear_error(make_repo):
+    repo = make_repo("repo", {"a.py": "x = 1\n"})
+    with open_repo(repo.path) as opened:
+        [entry] = list_python_files(opened, "HEAD")
+        gone = FileEntry("b.py", "0" * 40, 10)  # no object has this id
+        stream = read_files(opened, [entry, gone])
+        assert next(stream) == (entry, b"x = 1\n")
+        with pytest.raises(SourceError) as raised:
+            next(stream)
+    zeros = "0" * 40
+    assert str(raised.value) == f"{opened.git_dir}: cannot read b.py ({zeros}): {zeros} missing"
