@@ -274,7 +274,8 @@ def summarize(
             next_scope = next(scope_iter, None)
         if stack and stack[-1].end <= byte:
             sweep.close_scopes(byte)
-        # A call, raise or rule match at module or class level: no function holds it.
+        # A call, raise or rule match with no recording function around it (at module or
+        # class level, or only in undocumented functions without `all_usages`) is not kept.
         if recording or kind == "import" or kind == "alias":
             sweep.record_usage(kind, node)
     while next_scope is not None:
@@ -286,7 +287,7 @@ def summarize(
 class _Sweep:
     """One file's summary, built scope by scope and usage by usage in byte order."""
 
-    def __init__(self, source: bytes, all_usages: bool = True):
+    def __init__(self, source: bytes, all_usages: bool):
         self.source = source
         self.lines = _SourceLines(source)
         self.all_usages = all_usages
