@@ -15,14 +15,12 @@ import gc
 import os
 import signal
 import sys
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     import multiprocessing.pool
-
-    import git
 
 from miner.codec import Encoded, Outcome, decode_outcome, encode
 from miner.config import MineConfig
@@ -32,7 +30,7 @@ from miner.judge import Candidate, judge_repo
 from miner.output import import_context
 from miner.rules import RulePack
 from miner.scan import RepoScan, summarize_blob
-from miner.source import FileEntry, SourceError, read_files
+from miner.source import FileEntry, open_repo, read_files
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -44,8 +42,6 @@ _CHUNKS_PER_JOB = 8
 _MAX_CHUNK_BYTES = 4 << 20
 # Judging fewer functions takes about as long as forking workers to share the work.
 MIN_FORK_FUNCTIONS = 1000
-# Work arrives repository by repository: a few open ones per worker bound its `cat-file`s.
-_OPEN_REPOS = 4
 
 
 def default_jobs() -> int:
@@ -74,36 +70,18 @@ def chunk_entries(entries: Sequence[FileEntry], jobs: int) -> list[list[FileEntr
 
 
 class _Reader:
-    """One process's blob reader and summarizer: the rule pack's queries, open repositories."""
+    """One process's blob reader and summarizer: the rule pack's queries, compiled once."""
 
     def __init__(self, exclusions: ExclusionConfig, pack: RulePack, all_usages: bool):
         self.exclusions = exclusions
         self.queries = pack.query_rules()
         self.all_usages = all_usages
-        self.repos: OrderedDict[str, git.Repo] = OrderedDict()
-
-    def repo(self, path: str) -> git.Repo:
-        import git  # on first use, in the worker: no-op reruns never read a blob
-
-        if path in self.repos:
-            self.repos.move_to_end(path)
-        else:
-            try:
-                self.repos[path] = git.Repo(path)
-            except (git.GitError, OSError) as err:
-                raise SourceError(f"{path}: cannot open the repository: {err}") from None
-            if len(self.repos) > _OPEN_REPOS:
-                self.repos.popitem(last=False)[1].close()
-        return self.repos[path]
 
     def summarize(self, repo_path: str, entries: Iterable[FileEntry]) -> Iterator[Outcome]:
         """The outcome of each entry, in order, read and summarized one at a time."""
-        for _, blob in read_files(self.repo(repo_path), entries):
-            yield summarize_blob(blob, self.exclusions, self.queries, self.all_usages)
-
-    def close(self) -> None:
-        while self.repos:
-            self.repos.popitem()[1].close()
+        with open_repo(repo_path) as repo:
+            for _, blob in read_files(repo, entries):
+                yield summarize_blob(blob, self.exclusions, self.queries, self.all_usages)
 
 
 _worker: _Reader | None = None
@@ -137,10 +115,6 @@ def _init_worker(
     global _worker
     _die_with_parent(parent)
     _worker = _Reader(exclusions, pack, all_usages)
-    # Pool workers leave through os._exit, which skips atexit; Finalize still runs there.
-    from multiprocessing import util
-
-    util.Finalize(_worker, _worker.close, exitpriority=10)
 
 
 def _summarize_chunk(task: tuple[str, list[FileEntry]]) -> list[Encoded]:
@@ -216,9 +190,7 @@ class FilePool:
             self._pool.close()
             self._pool.join()
             self._pool = None
-        if self._local is not None:
-            self._local.close()
-            self._local = None
+        self._local = None
 
     def __enter__(self) -> FilePool:
         return self

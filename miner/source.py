@@ -40,6 +40,8 @@ def open_repo(path: str | Path) -> Iterator[git.Repo]:
         raise SourceError(f"{path}: no such repository path") from None
     except git.InvalidGitRepositoryError:
         raise SourceError(f"{path}: not a git repository") from None
+    except (git.GitError, OSError) as err:
+        raise SourceError(f"{path}: cannot open the repository: {err}") from None
     try:
         yield repo
     finally:
