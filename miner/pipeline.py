@@ -58,7 +58,7 @@ from miner.source import (
     open_repo,
     resolve_commit,
 )
-from miner.state import RepoState, decode_verdicts, encode_verdicts, verdict_key
+from miner.state import RepoState, decode_verdicts, encode_kept, encode_verdicts, verdict_key
 
 # The only manifest keys in which an incremental run differs from a `--full` run on the same
 # commits and the same previous outputs: when it ran, and how much work the state saved
@@ -235,10 +235,13 @@ def start_repo(
         # The new summaries are encoded into the state while the workers judge.
         if config.full:
             result = judge(scan, pack, config, judge_jobs, meanwhile=save)
+            encoded = encode_kept(result.filtered)
         else:
-            kept, funnel, scope = judge_reusing(scan, state, skey, pack, config, judge_jobs, save)
+            kept, encoded, funnel, scope = judge_reusing(
+                scan, state, skey, pack, config, judge_jobs, save
+            )
             result = RepoResult(scan, kept, kept, funnel, scope)
-        verdicts = encode_verdicts(result.scan, result.filtered, result.funnel, result.scope)
+        verdicts = encode_verdicts(result.scan, encoded, result.funnel, result.scope)
         state.save_verdicts(key, verdicts)
         return result
 

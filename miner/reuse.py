@@ -24,7 +24,13 @@ from miner.output import repo_scope
 from miner.parallel import judge_by_file, map_paths
 from miner.rules import RulePack
 from miner.scan import RepoScan
-from miner.state import RepoState, decode_file_verdicts, encode_file_verdicts, verdict_key
+from miner.state import (
+    RepoState,
+    decode_file_verdicts,
+    encode_file_verdicts,
+    join_kept,
+    verdict_key,
+)
 
 FileVerdicts = tuple[list[Candidate], Counter]  # the kept candidates, the funnel's counts
 
@@ -52,9 +58,9 @@ def judge_reusing(
     config: MineConfig,
     jobs: int,
     meanwhile: Callable[[], None],
-) -> tuple[list[Candidate], dict, dict]:
-    """(kept candidates, funnel, scope) of the repository, judging only the files without
-    stored verdicts under the current key; stores the new ones."""
+) -> tuple[list[Candidate], str, dict, dict]:
+    """(kept candidates, their `encode_kept`, funnel, scope) of the repository, judging only
+    the files without stored verdicts under the current key; stores the new ones."""
     key = judged_key(scan, summary_key, pack, config)
     stored = state.file_verdicts(key)
     paths = sorted(scan.facts)
@@ -65,17 +71,21 @@ def judge_reusing(
     scan.files_judged = len(todo)
     rules = {rule.id: rule for rule in pack.rules}
     kept: list[Candidate] = []
+    arrays: list[str] = []
     counts: Counter = Counter()
     for path in paths:
-        file_kept, file_counts = fresh[path][0] if path in fresh else decode_file_verdicts(
-            stored[path][1], scan, rules
-        )
+        if path in fresh:
+            (file_kept, file_counts), (_, array) = fresh[path]
+        else:
+            _, counts_text, array = stored[path]
+            file_kept, file_counts = decode_file_verdicts(counts_text, array, scan, rules)
         kept += file_kept
+        arrays.append(array)
         counts.update(file_counts)
     scope, scope_text = _scope(state, key, index, kept)
-    rows = {p: (scan.blobs[p], fresh[p][1]) for p in todo}
+    rows = {p: (scan.blobs[p], *fresh[p][1]) for p in todo}
     state.save_file_verdicts(key, rows, paths, scope_text)
-    return kept, funnel_of(counts), scope
+    return kept, join_kept(arrays), funnel_of(counts), scope
 
 
 def _scope(
@@ -110,14 +120,16 @@ def _judge_each(
     config: MineConfig,
     jobs: int,
     meanwhile: Callable[[], None],
-) -> dict[str, tuple[FileVerdicts, str]]:
+) -> dict[str, tuple[FileVerdicts, tuple[str, str]]]:
     """Each file's verdicts and their encoding for the state (`encode_file_verdicts`), on
     `jobs` forked workers when there is enough to judge."""
     parts = map_paths(_judge_chunk, scan, (scan, index, pack, config, False), jobs, meanwhile)
     return {path: found for part in parts for path, found in part}
 
 
-def _judge_chunk(shared: tuple, paths: list[str]) -> list[tuple[str, tuple[FileVerdicts, str]]]:
+def _judge_chunk(
+    shared: tuple, paths: list[str]
+) -> list[tuple[str, tuple[FileVerdicts, tuple[str, str]]]]:
     return [
         (path, (verdicts, encode_file_verdicts(*verdicts)))
         for path, verdicts in judge_by_file(shared, paths).items()

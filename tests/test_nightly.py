@@ -8,6 +8,7 @@ from pathlib import Path
 
 from miner.cli import main as miner_main
 from miner.pipeline import REUSE_KEYS, RUN_KEYS
+from miner.state import join_kept
 from tests.conftest import read_jsonl
 
 ERRORS = '''
@@ -353,3 +354,13 @@ def test_failing_repo_keeps_its_previous_pairs(make_repo, tmp_path, capsys):
         assert entry["kept"] == beta_entry["kept"] == len(beta_pairs) == entry["pairs_unchanged"]
         assert manifest["repos"]["gone"]["failed"] and "gone" not in manifest["total"]
         assert manifest["total"]["kept"] == len(read_jsonl(out / "pairs.jsonl"))
+
+
+def test_joined_kept_arrays_are_the_array_of_the_joined_lists():
+    # A rerun stores the verdicts on a commit with the unchanged files' kept functions spliced
+    # in as stored: the text must be what encoding the whole list would give.
+    parts = [[{"path": "a.py", "fn": {"code": 'x = "],["'}}], [], [{"path": "b.py"}, {"k": [1]}]]
+    encoded = [json.dumps(p, ensure_ascii=False, separators=(",", ":")) for p in parts]
+    whole = json.dumps(sum(parts, []), ensure_ascii=False, separators=(",", ":"))
+    assert join_kept(encoded) == whole
+    assert join_kept(["[]", "[]"]) == join_kept([]) == "[]"
