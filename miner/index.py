@@ -12,7 +12,7 @@ import builtins
 from collections.abc import Iterable, Mapping
 from functools import cache
 
-from miner.records import ImportBinding, ModuleSummary
+from miner.records import ClassDef, ImportBinding, ModuleSummary
 
 _MAX_HOPS = 32
 
@@ -71,24 +71,45 @@ def binding_target(module: str, binding: ImportBinding, is_package: bool) -> str
 
 
 class RepoIndex:
-    """Name resolution over one repository at one commit."""
+    """Name resolution over one repository at one commit.
+
+    A module's summary, bindings and classes are looked at only when a question reaches that
+    module, so `summaries` may decode each file on first use (`RepoScan.module_facts`): a
+    nightly rerun judges a few files, whose names lead to a few modules, not to all of them.
+    """
 
     def __init__(self, summaries: Mapping[str, ModuleSummary]):
         self.module_of_path = module_names(summaries)
-        self.summaries: dict[str, ModuleSummary] = {}
+        self._summaries = summaries
+        self._path_of_module: dict[str, str] = {}
         self.packages: set[str] = set()
-        for path in sorted(summaries):
+        for path in sorted(self.module_of_path):
             module = self.module_of_path[path]
-            if module in self.summaries:
+            if module in self._path_of_module:
                 continue  # two files claim one module name: the first path wins
-            self.summaries[module] = summaries[path]
+            self._path_of_module[module] = path
             if path.endswith("__init__.py"):
                 self.packages.add(module)
-        self.bindings = {m: self._module_bindings(m, s) for m, s in self.summaries.items()}
-        self.classes = {
-            (module, c.qualname): c for module, s in self.summaries.items() for c in s.classes
-        }
+        self._bindings: dict[str, dict[str, str]] = {}
+        self._classes: dict[str, dict[str, ClassDef]] = {}
         self._exception_memo: dict[str, bool] = {}
+
+    def bindings(self, module: str) -> dict[str, str]:
+        """What each top-level name of a repository module is bound to (none for others)."""
+        found = self._bindings.get(module)
+        if found is None:
+            path = self._path_of_module.get(module)
+            found = {} if path is None else self._module_bindings(module, self._summaries[path])
+            self._bindings[module] = found
+        return found
+
+    def _classes_of(self, module: str) -> dict[str, ClassDef]:
+        classes = self._classes.get(module)
+        if classes is None:
+            path = self._path_of_module[module]
+            classes = {c.qualname: c for c in self._summaries[path].classes}
+            self._classes[module] = classes
+        return classes
 
     def _module_bindings(self, module: str, summary: ModuleSummary) -> dict[str, str]:
         bindings = self.import_bindings(module, summary.imports)
@@ -109,7 +130,7 @@ class RepoIndex:
     def resolve(self, module: str, name: str, local: Mapping[str, str] | None = None) -> str:
         """Qualified name for a dotted `name` used in `module` (local imports first)."""
         head, _, rest = name.partition(".")
-        target = (local or {}).get(head) or self.bindings.get(module, {}).get(head)
+        target = (local or {}).get(head) or self.bindings(module).get(head)
         if target is None:
             return name
         return f"{target}.{rest}" if rest else target
@@ -121,9 +142,9 @@ class RepoIndex:
             if module is None or not remainder:
                 return qualified
             head, _, rest = remainder.partition(".")
-            if (module, head) in self.classes:
+            if head in self._classes_of(module):
                 return qualified
-            target = self.bindings[module].get(head)
+            target = self.bindings(module).get(head)
             if target is None or target == f"{module}.{head}":
                 return qualified
             qualified = f"{target}.{rest}" if rest else target
@@ -133,7 +154,7 @@ class RepoIndex:
         """The longest dotted prefix that is a module of the repository, and the rest."""
         candidate = qualified
         while True:
-            if candidate in self.summaries:
+            if candidate in self._path_of_module:
                 return candidate, qualified[len(candidate) + 1 :]
             candidate, dot, _ = candidate.rpartition(".")
             if not dot:
@@ -147,7 +168,7 @@ class RepoIndex:
         if qualified in self._exception_memo:
             return self._exception_memo[qualified]
         module, class_name = self._split_module(qualified)
-        cls = self.classes.get((module, class_name)) if module else None
+        cls = self._classes_of(module).get(class_name) if module else None
         if cls is None or qualified in visiting:
             return False
         visiting.add(qualified)
@@ -164,8 +185,6 @@ class RepoIndex:
         return result
 
     def exception_classes(self) -> list[str]:
-        return sorted(
-            f"{module}.{name}"
-            for module, name in self.classes
-            if self.is_repo_exception(f"{module}.{name}")
-        )
+        """Every repository exception class (this one looks at every module)."""
+        found = [f"{m}.{name}" for m in self._path_of_module for name in self._classes_of(m)]
+        return sorted(q for q in found if self.is_repo_exception(q))

@@ -75,7 +75,7 @@ def repo_scope(index: RepoIndex, modules: Iterable[str]) -> dict:
     return {
         "exception_classes": index.exception_classes(),
         "modules": {
-            m: {"bindings": {k: index.canonical(v) for k, v in sorted(index.bindings[m].items())}}
+            m: {"bindings": {k: index.canonical(v) for k, v in sorted(index.bindings(m).items())}}
             for m in sorted(set(modules))
         },
     }

@@ -13,7 +13,7 @@ import json
 import sys
 import types
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.util import find_spec
@@ -74,17 +74,11 @@ class RepoScan:
                 part.encoded[path] = self.encoded[path]
         return part
 
-    def module_facts(self) -> dict[str, ModuleSummary]:
-        """What `RepoIndex` reads of every file: with a state, decoded from the facts of every
-        file the commit has (whether its summary is here or not); without one, the summaries."""
-        if not self.facts:
-            return self.summaries
-        facts = {}
-        for path in sorted(self.facts):
-            module = decode_facts(self.facts[path])
-            assert isinstance(module, ModuleSummary), f"{path}: facts of a dropped file"
-            facts[path] = module
-        return facts
+    def module_facts(self) -> Mapping[str, ModuleSummary]:
+        """What `RepoIndex` reads of every file: with a state, the facts of every file the
+        commit has (whether its summary is here or not), each decoded when first looked up;
+        without one, the summaries."""
+        return _DecodedFacts(self.facts) if self.facts else self.summaries
 
     def function_count(self, path: str) -> int:
         """How many functions `path` holds: counted once decoded, estimated from the size of
@@ -92,6 +86,28 @@ class RepoScan:
         if path in self.summaries:
             return len(self.summaries[path].functions)
         return len(self.encoded[path]) // _ENCODED_BYTES_PER_FUNCTION + 1
+
+
+class _DecodedFacts(Mapping[str, ModuleSummary]):
+    """Encoded module facts by path (`codec.encode_facts`), read as decoded ones."""
+
+    def __init__(self, facts: dict[str, str]):
+        self._facts = facts
+        self._decoded: dict[str, ModuleSummary] = {}
+
+    def __getitem__(self, path: str) -> ModuleSummary:
+        module = self._decoded.get(path)
+        if module is None:
+            module = decode_facts(self._facts[path])
+            assert isinstance(module, ModuleSummary), f"{path}: facts of a dropped file"
+            self._decoded[path] = module
+        return module
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._facts)
+
+    def __len__(self) -> int:
+        return len(self._facts)
 
 
 @cache
