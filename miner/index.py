@@ -111,6 +111,12 @@ class RepoIndex:
             self._classes[module] = classes
         return classes
 
+    def build_all(self) -> None:
+        """Decode every module and build its bindings and classes now."""
+        for module in self._path_of_module:
+            self.bindings(module)
+            self._classes_of(module)
+
     def _module_bindings(self, module: str, summary: ModuleSummary) -> dict[str, str]:
         bindings = self.import_bindings(module, summary.imports)
         for cls in summary.classes:

@@ -255,25 +255,26 @@ def judge_files(
     workers, and the funnel's counts; `meanwhile` runs in this process as they work. With one
     job every candidate comes back; with several, only those the filters kept (the others
     would cost more to send back than to judge)."""
-    parts = map_paths(judge_paths, scan, (scan, index, pack, config, jobs == 1), jobs, meanwhile)
+    parts = map_paths(judge_paths, (scan, index, pack, config, jobs == 1), jobs, meanwhile)
     return [c for part, _ in parts for c in part], sum((n for _, n in parts), Counter())
 
 
 def map_paths(
-    function: Callable[[Any, list[str]], R],
-    scan: RepoScan,
-    shared: Any,
+    function: Callable[[tuple, list[str]], R],
+    shared: tuple,
     jobs: int,
     meanwhile: Callable[[], None],
 ) -> list[R]:
-    """`function(shared, paths)` over the repository's paths in order: on forked workers in
-    chunks of about equally many functions, or in one call here with one job or too little
-    to judge for forking to pay."""
+    """`function(shared, paths)` over the paths of the scan in `shared` (as `judge_by_file`
+    takes it) in order: on forked workers in chunks of about equally many functions, or in one
+    call here with one job or too little to judge for forking to pay."""
+    scan, index = shared[0], shared[1]
     paths = scan.paths()
     counts = [scan.function_count(p) for p in paths]
     if jobs == 1 or sum(counts) < MIN_FORK_FUNCTIONS:
         meanwhile()
         return [function(shared, paths)]
+    index.build_all()  # once here, rather than in every worker for the modules it reaches
     return fork_map(function, path_chunks(paths, counts, jobs), jobs, shared, meanwhile)
 
 

@@ -123,7 +123,7 @@ def _judge_each(
 ) -> dict[str, tuple[FileVerdicts, tuple[str, str]]]:
     """Each file's verdicts and their encoding for the state (`encode_file_verdicts`), on
     `jobs` forked workers when there is enough to judge."""
-    parts = map_paths(_judge_chunk, scan, (scan, index, pack, config, False), jobs, meanwhile)
+    parts = map_paths(_judge_chunk, (scan, index, pack, config, False), jobs, meanwhile)
     return {path: found for part in parts for path, found in part}
 
 
